@@ -6,6 +6,7 @@
 package testenv
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -58,4 +59,37 @@ func missing(t testing.TB, env, msg string) {
 		t.Fatalf("%s, and %s=1 forbids skipping", msg, env)
 	}
 	t.Skip(msg)
+}
+
+// Figure records a measured robustness figure for the CI summary line:
+// when RIPTIDE_FIGURES names a file, one JSON object
+// {"figure": name, "<key>": value, ...} is appended to it. kv alternates
+// string keys and JSON-encodable values. The figure is also logged.
+func Figure(t testing.TB, name string, kv ...any) {
+	t.Helper()
+	m := map[string]any{"figure": name}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if k, ok := kv[i].(string); ok {
+			m[k] = kv[i+1]
+		}
+	}
+	line, err := json.Marshal(m)
+	if err != nil {
+		t.Errorf("testenv.Figure: %v", err)
+		return
+	}
+	t.Logf("figure %s", line)
+	path := os.Getenv("RIPTIDE_FIGURES")
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Errorf("testenv.Figure: %v", err)
+		return
+	}
+	defer f.Close()
+	if _, err := f.Write(append(line, '\n')); err != nil {
+		t.Errorf("testenv.Figure: %v", err)
+	}
 }
