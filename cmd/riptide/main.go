@@ -1,0 +1,233 @@
+// Command riptide extracts clean, structured content from web pages.
+//
+// Usage:
+//
+//	riptide [global flags] extract URL|FILE|-  [--format json|markdown|text]
+//	riptide [global flags] bench extract --dataset DIR [--engine native|wasm] [--out FILE] [--procs N]
+//	riptide version
+//
+// Global flags (before or after the command name):
+//
+//	--cache-dir DIR     where the store file and compiled-module cache live
+//	                    (default: the user cache dir; env RIPTIDE_CACHE_DIR)
+//	--allow-private     allow loopback and private network targets
+//	--user-agent UA     User-Agent for requests and robots.txt
+//	--timeout D         time budget per fetch (e.g. 30s)
+//	--engine E          static|wasm|headless|stealth|auto
+//
+// # Exit codes
+//
+//	0  success
+//	1  internal error
+//	2  usage error (unknown command or flag)
+//	3  invalid input (bad URL, bad option)
+//	4  blocked: private address or disallowed by robots.txt
+//	5  fetch failed (connection, HTTP status, content type)
+//	6  timeout
+//	7  extraction failed
+//	8  rendering failed
+//	9  too large
+//
+// Results go to standard output, errors to standard error.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/riptide-go/riptide"
+)
+
+// Exit codes.
+const (
+	exitOK         = 0
+	exitInternal   = 1
+	exitUsage      = 2
+	exitInvalid    = 3
+	exitBlocked    = 4
+	exitFetch      = 5
+	exitTimeout    = 6
+	exitExtraction = 7
+	exitRendering  = 8
+	exitTooLarge   = 9
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// env is the process environment, injectable for tests.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// globals are the flags every command shares.
+type globals struct {
+	cacheDir     string
+	allowPrivate bool
+	userAgent    string
+	timeout      time.Duration
+	engine       string
+}
+
+func (g *globals) register(fs *flag.FlagSet, getenv func(string) string) {
+	def := getenv("RIPTIDE_CACHE_DIR")
+	if def == "" {
+		if d, err := os.UserCacheDir(); err == nil {
+			def = filepath.Join(d, "riptide")
+		}
+	}
+	fs.StringVar(&g.cacheDir, "cache-dir", def, "directory of the store file and compiled-module cache")
+	fs.BoolVar(&g.allowPrivate, "allow-private", false, "allow loopback and private network targets")
+	fs.StringVar(&g.userAgent, "user-agent", "", "User-Agent for requests and robots.txt")
+	fs.DurationVar(&g.timeout, "timeout", 0, "time budget per fetch (default 30s)")
+	fs.StringVar(&g.engine, "engine", "static", "engine: static|wasm|headless|stealth|auto")
+}
+
+// clientOptions maps the global flags onto Client options.
+func (g *globals) clientOptions() []riptide.Option {
+	opts := []riptide.Option{riptide.WithEngine(riptide.Engine(g.engine))}
+	if g.cacheDir != "" {
+		opts = append(opts, riptide.WithCacheDir(g.cacheDir))
+	}
+	if g.allowPrivate {
+		opts = append(opts, riptide.AllowPrivateNetworks())
+	}
+	if g.userAgent != "" {
+		opts = append(opts, riptide.WithUserAgent(g.userAgent))
+	}
+	if g.timeout > 0 {
+		opts = append(opts, riptide.WithTimeout(g.timeout))
+	}
+	return opts
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, e env, args []string) int
+}
+
+func commands() []command {
+	return []command{
+		{"extract", "extract one URL, file or stdin", runExtract},
+		{"bench", "benchmarks: bench extract", runBench},
+		{"version", "print the version", func(_ context.Context, e env, _ []string) int {
+			fmt.Fprintln(e.stdout, "riptide", riptide.Version)
+			return exitOK
+		}},
+	}
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	e := env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	// Find the command: the first argument that is not a flag or a flag's
+	// value. Global flags may come before it.
+	idx := -1
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "-") {
+			idx = i
+			break
+		}
+		if !strings.Contains(a, "=") && takesValue(strings.TrimLeft(a, "-")) {
+			i++
+		}
+	}
+	if idx < 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	name := args[idx]
+	rest := append(append([]string{}, args[:idx]...), args[idx+1:]...)
+	for _, c := range commands() {
+		if c.name == name {
+			return c.run(ctx, e, rest)
+		}
+	}
+	if name == "help" {
+		usage(stdout)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "riptide: unknown command %q\n", name)
+	usage(stderr)
+	return exitUsage
+}
+
+// takesValue reports whether a global flag consumes the next argument.
+func takesValue(name string) bool {
+	switch name {
+	case "cache-dir", "user-agent", "timeout", "engine":
+		return true
+	}
+	return false
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: riptide [global flags] <command> [flags] [args]")
+	fmt.Fprintln(w, "commands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "global flags: --cache-dir DIR --allow-private --user-agent UA --timeout D --engine E")
+}
+
+// exitCode maps an error to the documented exit code and prints it.
+func exitCode(e env, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(e.stderr, err)
+	var re *riptide.Error
+	if !errors.As(err, &re) {
+		return exitInternal
+	}
+	switch re.Kind {
+	case riptide.KindValidation:
+		return exitInvalid
+	case riptide.KindBlocked, riptide.KindRobots:
+		return exitBlocked
+	case riptide.KindFetch:
+		return exitFetch
+	case riptide.KindTimeout, riptide.KindCanceled:
+		return exitTimeout
+	case riptide.KindExtraction, riptide.KindResourceLimit:
+		return exitExtraction
+	case riptide.KindRendering, riptide.KindSession:
+		return exitRendering
+	case riptide.KindTooLarge:
+		return exitTooLarge
+	}
+	return exitInternal
+}
+
+// parseFlags parses args with fs, allowing flags after positional
+// arguments; it returns the positional arguments.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}

@@ -1,0 +1,302 @@
+package riptide
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/riptide-go/riptide/extract"
+	"github.com/riptide-go/riptide/fetch"
+	"github.com/riptide-go/riptide/internal/redact"
+	"github.com/riptide-go/riptide/internal/store"
+	"github.com/riptide-go/riptide/timeout"
+)
+
+// Client turns URLs into extracted documents. It is safe for concurrent use
+// by multiple goroutines; create one and share it. Close releases its
+// connections, browsers and files.
+type Client struct {
+	cfg       config
+	log       *slog.Logger
+	fetcher   fetch.Fetcher
+	ownFetch  *fetch.HTTP // the built-in fetcher, closed by Close
+	extractor extract.Extractor
+	policy    timeout.Policy
+	db        *store.DB // nil without a cache dir, or when the file was locked
+	dbErr     error     // why db is nil although a cache dir was given
+
+	// life is cancelled by Close; every call's context is tied to it.
+	life   context.Context
+	stop   context.CancelFunc
+	mu     sync.Mutex // guards closed and the in-flight count's Add
+	closed bool
+	calls  sync.WaitGroup
+}
+
+// New returns a Client configured by opts. It fails when an option is
+// invalid; a cache directory whose store file is locked or unusable does
+// not fail New: the Client then runs without its disk caches and Health
+// reports the store as degraded.
+func New(opts ...Option) (*Client, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, &Error{Kind: KindValidation, Op: "new", Err: err}
+	}
+	c := &Client{cfg: cfg, log: cfg.logger}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	c.policy = cfg.policy
+	if c.policy == nil {
+		c.policy = timeout.Fixed{D: cfg.timeout}
+	}
+	if cfg.cacheDir != "" {
+		db, err := store.Open(filepath.Join(cfg.cacheDir, store.FileName), store.Options{Logger: c.log})
+		if err != nil {
+			c.dbErr = err
+			c.log.Warn("running without disk caches", "err", err)
+		} else {
+			c.db = db
+		}
+	}
+	c.fetcher = cfg.fetcher
+	if c.fetcher == nil {
+		f, err := fetch.New(fetch.Config{
+			UserAgent:            cfg.userAgent,
+			AllowPrivateNetworks: cfg.allowPrivate,
+			IgnoreRobots:         cfg.ignoreRobots,
+			MaxBodyBytes:         cfg.maxBody,
+			PerHostConcurrency:   cfg.perHost,
+			PerHostDelay:         cfg.perHostDelay,
+			GlobalConcurrency:    cfg.concurrency,
+			Policy:               c.policy,
+			Logger:               c.log,
+		})
+		if err != nil {
+			c.closeStore()
+			return nil, &Error{Kind: KindValidation, Op: "new", Err: err}
+		}
+		c.fetcher, c.ownFetch = f, f
+	}
+	c.extractor = cfg.extractor
+	if c.extractor == nil {
+		c.extractor = &extract.Native{}
+	}
+	c.life, c.stop = context.WithCancel(context.Background())
+	return c, nil
+}
+
+// begin registers a call and returns its context, tied to both ctx and the
+// Client's lifetime. end must be called when the call returns.
+func (c *Client) begin(ctx context.Context) (context.Context, func(), error) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil, nil, ErrClosed
+	}
+	c.calls.Add(1)
+	c.mu.Unlock()
+	cctx, cancel := context.WithCancelCause(ctx)
+	stop := context.AfterFunc(c.life, func() { cancel(ErrClosed) })
+	return cctx, func() {
+		stop()
+		cancel(nil)
+		c.calls.Done()
+	}, nil
+}
+
+// RequestOption tunes one Extract call.
+type RequestOption func(*request)
+
+type request struct {
+	engine         Engine
+	mode           extract.Mode
+	selectors      []string
+	header         http.Header
+	allowTruncated bool
+}
+
+// WithRequestEngine selects the engine for this call.
+func WithRequestEngine(e Engine) RequestOption { return func(r *request) { r.engine = e } }
+
+// WithMode selects what the extraction keeps (article by default).
+func WithMode(m extract.Mode, selectors ...string) RequestOption {
+	return func(r *request) { r.mode, r.selectors = m, selectors }
+}
+
+// WithHeader adds request headers. They are sent to the URL's origin only:
+// a redirect to another origin drops them.
+func WithHeader(h http.Header) RequestOption { return func(r *request) { r.header = h.Clone() } }
+
+// WithTruncation accepts a body cut at the size cap (the Result then has
+// Truncated set) instead of failing with [ErrTooLarge].
+func WithTruncation() RequestOption { return func(r *request) { r.allowTruncated = true } }
+
+// Extract fetches rawURL and extracts its content.
+//
+// The URL must be absolute http or https, without credentials. Errors are
+// [*Error] values: test them with errors.Is against the Err* sentinels.
+func (c *Client) Extract(ctx context.Context, rawURL string, opts ...RequestOption) (*Result, error) {
+	ctx, end, err := c.begin(ctx)
+	if err != nil {
+		return nil, newError("extract", rawURL, err)
+	}
+	defer end()
+	req := request{engine: c.cfg.engine}
+	for _, o := range opts {
+		o(&req)
+	}
+	res, err := c.extract(ctx, rawURL, req)
+	if err != nil {
+		return nil, newError("extract", rawURL, c.cause(ctx, err))
+	}
+	return res, nil
+}
+
+// cause prefers ErrClosed over a bare cancellation when the Client was
+// closed during the call.
+func (c *Client) cause(ctx context.Context, err error) error {
+	if errors.Is(err, context.Canceled) && errors.Is(context.Cause(ctx), ErrClosed) {
+		return ErrClosed
+	}
+	return err
+}
+
+func (c *Client) extract(ctx context.Context, rawURL string, req request) (*Result, error) {
+	start := time.Now()
+	switch req.engine {
+	case EngineStatic, EngineAuto:
+	default:
+		return nil, errorf(KindValidation, "extract", rawURL, "engine %q is not available", req.engine)
+	}
+	resp, err := c.fetcher.Fetch(ctx, &fetch.Request{
+		URL:            rawURL,
+		Header:         req.header,
+		AllowTruncated: req.allowTruncated,
+	})
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{
+		URL:          redact.URL(resp.URL),
+		FinalURL:     redact.URL(resp.FinalURL),
+		Status:       resp.Status,
+		Engine:       EngineStatic,
+		EngineReason: engineReason(req.engine),
+		ContentType:  resp.ContentType,
+		BytesFetched: resp.DecodedBytes,
+		Truncated:    resp.Truncated,
+		Attempts:     1,
+		NoIndex:      resp.NoIndex,
+		NoFollow:     resp.NoFollow,
+	}
+	res.Timings.Fetch = time.Since(start)
+	if err := c.extractInto(ctx, res, extract.Input{
+		URL:             resp.FinalURL,
+		ContentType:     resp.Header.Get("Content-Type"),
+		HTML:            resp.Body,
+		ContentLanguage: resp.Header.Get("Content-Language"),
+		LastModified:    resp.Header.Get("Last-Modified"),
+		Options:         extract.Options{Mode: req.mode, Selectors: req.selectors},
+	}); err != nil {
+		return nil, err
+	}
+	res.Timings.Total = time.Since(start)
+	return res, nil
+}
+
+func engineReason(asked Engine) string {
+	if asked == EngineAuto {
+		return "auto_static_first"
+	}
+	return "requested"
+}
+
+// extractInto runs the extractor and fills res's document, robots flags
+// and timing.
+func (c *Client) extractInto(ctx context.Context, res *Result, in extract.Input) error {
+	t := time.Now()
+	doc, err := c.extractor.Extract(ctx, in)
+	res.Timings.Extract = time.Since(t)
+	if err != nil {
+		return err
+	}
+	if doc == nil {
+		return fmt.Errorf("%w: extractor returned no document", extract.ErrNoContent)
+	}
+	for _, d := range doc.Robots {
+		switch d {
+		case "noindex", "none":
+			res.NoIndex = true
+		}
+		switch d {
+		case "nofollow", "none":
+			res.NoFollow = true
+		}
+	}
+	res.Document = doc
+	return nil
+}
+
+// ExtractHTML extracts content from html the caller already has. rawURL is
+// the page's address, used to resolve relative links; it may be empty.
+// Nothing is fetched.
+func (c *Client) ExtractHTML(ctx context.Context, rawURL string, html []byte, opts ...RequestOption) (*Result, error) {
+	ctx, end, err := c.begin(ctx)
+	if err != nil {
+		return nil, newError("extract_html", rawURL, err)
+	}
+	defer end()
+	req := request{}
+	for _, o := range opts {
+		o(&req)
+	}
+	start := time.Now()
+	res := &Result{URL: redact.URL(rawURL), Engine: EngineStatic, EngineReason: "html_given", Attempts: 0, BytesFetched: 0}
+	if err := c.extractInto(ctx, res, extract.Input{
+		URL:     rawURL,
+		HTML:    html,
+		Options: extract.Options{Mode: req.mode, Selectors: req.selectors},
+	}); err != nil {
+		return nil, newError("extract_html", rawURL, c.cause(ctx, err))
+	}
+	res.Timings.Total = time.Since(start)
+	return res, nil
+}
+
+// Close stops the Client: calls in progress are cancelled and Close waits
+// for them to return, then releases connections, browsers and files. It is
+// safe to call more than once: later calls, like every other method after
+// Close, return [ErrClosed].
+func (c *Client) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	c.closed = true
+	c.mu.Unlock()
+	c.stop()
+	c.calls.Wait()
+	var errs []error
+	if c.ownFetch != nil {
+		errs = append(errs, c.ownFetch.Close())
+	}
+	errs = append(errs, c.closeStore())
+	return errors.Join(errs...)
+}
+
+func (c *Client) closeStore() error {
+	if c.db == nil {
+		return nil
+	}
+	return c.db.Close()
+}
