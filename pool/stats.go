@@ -11,6 +11,7 @@ type Stats struct {
 	InUse    int // items checked out
 	Creating int // calls to Config.New in flight
 	Waiting  int // Acquire calls waiting for an item
+	Closing  int // removed items whose Config.Close has not returned; they count against Max
 
 	Acquired uint64 // successful Acquire calls
 	Created  uint64 // items Config.New returned
@@ -34,6 +35,7 @@ func (p *Pool[T]) Stats() Stats {
 		InUse:    p.busy,
 		Creating: p.pending,
 		Waiting:  p.waiters.Len(),
+		Closing:  p.closing,
 		Acquired: p.acquired,
 		Created:  p.created,
 		Recycled: p.recycled,
