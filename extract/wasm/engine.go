@@ -1,0 +1,470 @@
+package wasm
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/riptide-go/riptide/extract"
+	"github.com/riptide-go/riptide/wasmcache"
+)
+
+// ABIVersion is the guest ABI version this host speaks.
+const ABIVersion = 1
+
+const pageSize = 65536
+
+// Info describes a guest module, as its riptide_info export reports it.
+type Info struct {
+	Name       string         `json:"name"`
+	Version    string         `json:"version"`
+	Modes      []extract.Mode `json:"modes"`
+	ABIVersion int            `json:"abi_version"`
+	// CacheHit is set when the compiled code came from the disk cache.
+	CacheHit bool `json:"cache_hit"`
+}
+
+// Stats are an Engine's counters.
+type Stats struct {
+	Extractions int64 // documents handed to the guest
+	GuestErrors int64 // documents the guest refused with an error code
+	Faults      int64 // traps, timeouts and ABI violations
+	Created     int64 // instances created
+	Recycled    int64 // instances closed (faults, recycling, per-call mode)
+	Live        int64 // instances currently open
+}
+
+// Engine runs a guest module in the wazero sandbox. It implements
+// [extract.Extractor] and is safe for concurrent use: each call checks out
+// its own instance. The module is compiled once, by New.
+type Engine struct {
+	cfg      config
+	log      *slog.Logger
+	rt       wazero.Runtime
+	cm       wazero.CompiledModule
+	compiled *wasmcache.Compiled // nil without a cache
+	info     Info
+	modes    map[extract.Mode]bool
+	pool     instancePool
+	memLimit uint32 // bytes, capped at 4 GiB - 1 page
+
+	mu       sync.RWMutex
+	closed   bool
+	inflight sync.WaitGroup
+
+	extractions, guestErrors, faults, created, recycled, live atomic.Int64
+}
+
+var _ extract.Extractor = (*Engine)(nil)
+
+// New compiles the guest module (through the cache when [WithCache] is
+// given), checks its exports and ABI version, instantiates the first
+// instance and reads its [Info]. It fails with [ErrCompile],
+// [ErrMissingExport], [ErrABIVersion] or [ErrInstantiate].
+func New(ctx context.Context, opts ...Option) (*Engine, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if cfg.module == nil {
+		cfg.module = defaultModule
+	}
+	log := cfg.logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	pages := uint32((cfg.memLimit + pageSize - 1) / pageSize)
+	rcfg := wazero.NewRuntimeConfig().
+		WithCloseOnContextDone(true).
+		WithMemoryLimitPages(pages)
+	e := &Engine{cfg: cfg, log: log, memLimit: uint32(min(int64(pages)*pageSize, 1<<32-pageSize))}
+
+	if err := e.compile(ctx, rcfg); err != nil {
+		return nil, err
+	}
+	if err := e.init(ctx); err != nil {
+		_ = e.closeRuntime(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return e, nil
+}
+
+func (c *config) validate() error {
+	switch {
+	case c.memLimit < pageSize || c.memLimit > 1<<32:
+		return fmt.Errorf("%w: memory limit %d outside [64 KiB, 4 GiB]", ErrInvalidOption, c.memLimit)
+	case c.timeout <= 0:
+		return fmt.Errorf("%w: timeout %s must be positive", ErrInvalidOption, c.timeout)
+	case c.poolMax < 1 || c.poolMin < 0 || c.poolMin > c.poolMax:
+		return fmt.Errorf("%w: pool min %d, max %d", ErrInvalidOption, c.poolMin, c.poolMax)
+	case c.recycleDocs < 0 || c.recycleMem < 0:
+		return fmt.Errorf("%w: negative recycle limit", ErrInvalidOption)
+	case c.maxResponse <= 0 || c.maxResponse > 1<<32:
+		return fmt.Errorf("%w: max response %d", ErrInvalidOption, c.maxResponse)
+	}
+	return nil
+}
+
+func (e *Engine) compile(ctx context.Context, rcfg wazero.RuntimeConfig) (err error) {
+	defer recoverTo(&err, ErrCompile)
+	if e.cfg.cache != nil {
+		c, err := e.cfg.cache.Compile(ctx, e.cfg.module, wasmcache.CompileOptions{Runtime: rcfg, ABIVersion: ABIVersion})
+		if err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			return fmt.Errorf("%w: %w", ErrCompile, err)
+		}
+		e.compiled, e.rt, e.cm = c, c.Runtime(), c.Module()
+		e.info.CacheHit = c.Hit()
+	} else {
+		e.rt = wazero.NewRuntimeWithConfig(ctx, rcfg)
+		if e.cm, err = e.rt.CompileModule(ctx, e.cfg.module); err != nil {
+			_ = e.rt.Close(context.WithoutCancel(ctx))
+			if ctx.Err() != nil {
+				return fmt.Errorf("wasm: compile: %w", ctx.Err())
+			}
+			return fmt.Errorf("%w: %v", ErrCompile, err)
+		}
+	}
+	return nil
+}
+
+// required exports and their signatures.
+var required = []struct {
+	name    string
+	params  []api.ValueType
+	results []api.ValueType
+}{
+	{"riptide_abi_version", nil, []api.ValueType{api.ValueTypeI32}},
+	{"riptide_alloc", []api.ValueType{api.ValueTypeI32}, []api.ValueType{api.ValueTypeI32}},
+	{"riptide_free", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, nil},
+	{"riptide_info", nil, []api.ValueType{api.ValueTypeI64}},
+	{"riptide_extract", []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}, []api.ValueType{api.ValueTypeI64}},
+}
+
+func (e *Engine) init(ctx context.Context) error {
+	if _, ok := e.cm.ExportedMemories()["memory"]; !ok {
+		return fmt.Errorf("%w: memory", ErrMissingExport)
+	}
+	fns := e.cm.ExportedFunctions()
+	for _, r := range required {
+		def, ok := fns[r.name]
+		if !ok {
+			return fmt.Errorf("%w: %s", ErrMissingExport, r.name)
+		}
+		if !slices.Equal(def.ParamTypes(), r.params) || !slices.Equal(def.ResultTypes(), r.results) {
+			return fmt.Errorf("%w: %s has the wrong signature", ErrMissingExport, r.name)
+		}
+	}
+	for _, imp := range e.cm.ImportedFunctions() {
+		if mod, _, _ := imp.Import(); mod != wasi_snapshot_preview1.ModuleName {
+			return fmt.Errorf("%w: imports from %q; only %q is provided", ErrInstantiate, mod, wasi_snapshot_preview1.ModuleName)
+		}
+	}
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, e.rt); err != nil {
+		return fmt.Errorf("%w: wasi: %v", ErrInstantiate, err)
+	}
+	first, err := e.newInstance(ctx)
+	if err != nil {
+		return err
+	}
+	if err := e.readInfo(ctx, first); err != nil {
+		e.closeInstance(first)
+		return err
+	}
+	e.pool = e.newPool(first)
+	return nil
+}
+
+func (e *Engine) readInfo(ctx context.Context, in *instance) error {
+	callCtx, cancel := context.WithTimeout(ctx, e.cfg.timeout)
+	defer cancel()
+	res, err := in.call(callCtx, in.abiVersion)
+	if err != nil {
+		return e.callError(ctx, callCtx, in, "riptide_abi_version", err)
+	}
+	if v := int32(res); v != ABIVersion {
+		return fmt.Errorf("%w: module speaks %d, host speaks %d", ErrABIVersion, v, ABIVersion)
+	}
+	e.info.ABIVersion = ABIVersion
+	packed, err := in.call(callCtx, in.infoFn)
+	if err != nil {
+		return e.callError(ctx, callCtx, in, "riptide_info", err)
+	}
+	view, err := in.view(packed, 1<<20)
+	if err != nil {
+		return fmt.Errorf("riptide_info: %w", err)
+	}
+	var info Info
+	if err := json.Unmarshal(view, &info); err != nil {
+		return fmt.Errorf("%w: riptide_info: %v", ErrBadResponse, err)
+	}
+	e.info.Name, e.info.Version, e.info.Modes = info.Name, info.Version, info.Modes
+	e.modes = make(map[extract.Mode]bool, len(info.Modes))
+	for _, m := range info.Modes {
+		e.modes[m] = true
+	}
+	return nil
+}
+
+// Info describes the loaded module.
+func (e *Engine) Info() Info {
+	i := e.info
+	i.Modes = slices.Clone(i.Modes)
+	return i
+}
+
+// Stats returns the engine's counters.
+func (e *Engine) Stats() Stats {
+	return Stats{
+		Extractions: e.extractions.Load(),
+		GuestErrors: e.guestErrors.Load(),
+		Faults:      e.faults.Load(),
+		Created:     e.created.Load(),
+		Recycled:    e.recycled.Load(),
+		Live:        e.live.Load(),
+	}
+}
+
+// Extract runs the guest's extraction on in. A guest that traps, times
+// out, exits or breaks the ABI costs only its instance: the error wraps
+// [ErrTrap], [ErrTimeout], [ErrBadPointer] or [ErrBadResponse], and the
+// next call gets a fresh instance. An error the guest reports is a
+// *[GuestError] wrapping the matching extract sentinel.
+func (e *Engine) Extract(ctx context.Context, in extract.Input) (*extract.Document, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	mode := in.Options.Mode
+	if mode == "" {
+		mode = extract.ModeArticle
+	}
+	if !e.modes[mode] {
+		return nil, fmt.Errorf("%w: %q (module %s supports %v)", extract.ErrUnsupportedMode, mode, e.info.Name, e.info.Modes)
+	}
+	e.mu.RLock()
+	if e.closed {
+		e.mu.RUnlock()
+		return nil, ErrClosed
+	}
+	e.inflight.Add(1)
+	e.mu.RUnlock()
+	defer e.inflight.Done()
+
+	inst, err := e.pool.Acquire(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("wasm: wait for an instance: %w", ctx.Err())
+		}
+		return nil, err
+	}
+	e.extractions.Add(1)
+	doc, fault, err := e.run(ctx, inst, in)
+	if fault {
+		e.faults.Add(1)
+		e.pool.Release(inst, err)
+	} else {
+		if err != nil {
+			e.guestErrors.Add(1)
+		}
+		e.pool.Release(inst, nil)
+	}
+	return doc, err
+}
+
+// header is the JSON that precedes the HTML in a request buffer.
+type header struct {
+	URL             string          `json:"url,omitempty"`
+	ContentType     string          `json:"content_type,omitempty"`
+	ContentLanguage string          `json:"content_language,omitempty"`
+	LastModified    string          `json:"last_modified,omitempty"`
+	HTMLLen         int             `json:"html_len"`
+	Options         extract.Options `json:"options"`
+	Limits          limits          `json:"limits"`
+}
+
+type limits struct {
+	MemoryBytes int64 `json:"memory_bytes"`
+}
+
+type response struct {
+	Document *extract.Document `json:"document"`
+	Error    *GuestError       `json:"error"`
+}
+
+// run makes one extraction on inst. fault reports that the instance must
+// be discarded.
+func (e *Engine) run(ctx context.Context, inst *instance, in extract.Input) (doc *extract.Document, fault bool, err error) {
+	hdr, err := json.Marshal(header{
+		URL: in.URL, ContentType: in.ContentType, ContentLanguage: in.ContentLanguage,
+		LastModified: in.LastModified, HTMLLen: len(in.HTML), Options: in.Options,
+		Limits: limits{MemoryBytes: int64(e.memLimit)},
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("wasm: encode request: %w", err)
+	}
+	total := 4 + int64(len(hdr)) + int64(len(in.HTML))
+	if total > int64(e.memLimit)/2 {
+		return nil, false, fmt.Errorf("%w: request of %d bytes does not fit the %d-byte memory limit", extract.ErrResourceLimit, total, e.memLimit)
+	}
+	callCtx, cancel := context.WithTimeout(ctx, e.cfg.timeout)
+	defer cancel()
+
+	ptr, err := inst.call(callCtx, inst.alloc, uint64(total))
+	if err != nil {
+		return nil, true, e.callError(ctx, callCtx, inst, "riptide_alloc", err)
+	}
+	req, ok := inst.mem.Read(uint32(ptr), uint32(total))
+	if !ok || uint32(ptr) == 0 {
+		return nil, true, fmt.Errorf("%w: riptide_alloc(%d) returned %#x, memory is %d bytes", ErrBadPointer, total, uint32(ptr), inst.mem.Size())
+	}
+	putU32(req, uint32(len(hdr)))
+	copy(req[4:], hdr)
+	copy(req[4+len(hdr):], in.HTML)
+
+	packed, err := inst.call(callCtx, inst.extract, uint64(uint32(ptr)), uint64(total))
+	if err != nil {
+		return nil, true, e.callError(ctx, callCtx, inst, "riptide_extract", err)
+	}
+	view, err := inst.view(packed, e.cfg.maxResponse)
+	if err != nil {
+		return nil, true, fmt.Errorf("riptide_extract: %w", err)
+	}
+	var resp response
+	if err := json.Unmarshal(view, &resp); err != nil {
+		return nil, true, fmt.Errorf("%w: %v", ErrBadResponse, err)
+	}
+	switch {
+	case resp.Error != nil:
+		if resp.Error.Code == "" {
+			resp.Error.Code = CodeInternal
+		}
+		return nil, false, resp.Error
+	case resp.Document == nil:
+		return nil, true, fmt.Errorf("%w: neither document nor error", ErrBadResponse)
+	}
+	inst.docs++
+	return resp.Document, false, nil
+}
+
+// callError turns a failed guest call into the engine's error: the
+// caller's ctx error, a timeout, or a trap.
+func (e *Engine) callError(ctx, callCtx context.Context, inst *instance, fn string, err error) error {
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("wasm: %s: %w", fn, ctx.Err())
+	case errors.Is(callCtx.Err(), context.DeadlineExceeded):
+		return fmt.Errorf("%w: %s ran past %s: %w", ErrTimeout, fn, e.cfg.timeout, context.DeadlineExceeded)
+	}
+	if size := inst.memSize(); size > int64(e.memLimit)/2 {
+		return fmt.Errorf("%w: %s: %v (linear memory %d of %d bytes): %w", ErrTrap, fn, err, size, e.memLimit, extract.ErrResourceLimit)
+	}
+	return fmt.Errorf("%w: %s: %v", ErrTrap, fn, err)
+}
+
+// Close waits for in-flight extractions (until ctx is done, then it
+// interrupts them), closes every instance and releases the compiled code.
+// It is idempotent.
+func (e *Engine) Close(ctx context.Context) error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	e.mu.Unlock()
+
+	done := make(chan struct{})
+	go func() { e.inflight.Wait(); close(done) }()
+	var waitErr error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		waitErr = fmt.Errorf("wasm: close: %w", ctx.Err())
+	}
+	ctx = context.WithoutCancel(ctx)
+	// Closing the runtime interrupts guests still running.
+	rtErr := e.closeRuntime(ctx)
+	<-done
+	poolErr := e.pool.Close(ctx)
+	return errors.Join(waitErr, poolErr, rtErr)
+}
+
+func (e *Engine) closeRuntime(ctx context.Context) error {
+	if e.compiled != nil {
+		return e.compiled.Close(ctx)
+	}
+	return e.rt.Close(ctx)
+}
+
+// newInstance instantiates the module with the sandbox configuration: no
+// file system, network, environment or arguments; guest output goes to
+// the logger, bounded.
+func (e *Engine) newInstance(ctx context.Context) (inst *instance, err error) {
+	defer recoverTo(&err, ErrInstantiate)
+	out := newLogWriter(e.log, e.cfg.maxOutput)
+	mc := wazero.NewModuleConfig().
+		WithName("").
+		WithStartFunctions("_initialize").
+		WithStdout(out.stream("stdout")).
+		WithStderr(out.stream("stderr")).
+		WithSysNanotime().
+		WithRandSource(rand.Reader)
+	initCtx, cancel := context.WithTimeout(ctx, e.cfg.timeout)
+	defer cancel()
+	mod, err := e.rt.InstantiateModule(initCtx, e.cm, mc)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("wasm: instantiate: %w", ctx.Err())
+		}
+		if errors.Is(initCtx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("%w: %w: start function ran past %s: %w", ErrInstantiate, ErrTimeout, e.cfg.timeout, context.DeadlineExceeded)
+		}
+		return nil, fmt.Errorf("%w: %v", ErrInstantiate, err)
+	}
+	inst = &instance{
+		mod:        mod,
+		mem:        mod.Memory(),
+		alloc:      mod.ExportedFunction("riptide_alloc"),
+		free:       mod.ExportedFunction("riptide_free"),
+		extract:    mod.ExportedFunction("riptide_extract"),
+		infoFn:     mod.ExportedFunction("riptide_info"),
+		abiVersion: mod.ExportedFunction("riptide_abi_version"),
+	}
+	if inst.mem == nil {
+		_ = mod.Close(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("%w: memory", ErrMissingExport)
+	}
+	e.created.Add(1)
+	e.live.Add(1)
+	return inst, nil
+}
+
+func (e *Engine) closeInstance(inst *instance) {
+	e.recycled.Add(1)
+	e.live.Add(-1)
+	_ = inst.close()
+}
+
+// recoverTo turns a panic inside wazero into an error wrapping sentinel.
+func recoverTo(err *error, sentinel error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%w: panic: %v", sentinel, r)
+	}
+}

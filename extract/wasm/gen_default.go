@@ -1,0 +1,36 @@
+//go:build ignore
+
+// gen_default builds the default guest module reproducibly:
+//
+//	go run gen_default.go [-o default.wasm]
+//
+// It is run by go generate and by TestDefaultModuleUpToDate, so both use
+// exactly the same toolchain flags.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+)
+
+func main() {
+	out := flag.String("o", "default.wasm", "output file")
+	flag.Parse()
+	abs, err := filepath.Abs(*out)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	cmd := exec.Command("go", "build",
+		"-buildmode=c-shared", "-trimpath", "-buildvcs=false",
+		"-ldflags=-s -w -buildid=", "-o", abs, "./guest")
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0", "GOFLAGS=", "GOWASM=")
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "gen_default:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,142 @@
+// Command guest is riptide's default extraction module: the native engine
+// ([extract.Native]) compiled to a WASI preview 1 reactor that speaks the
+// guest ABI documented in package [github.com/riptide-go/riptide/extract/wasm].
+//
+// It is built, and embedded as extract/wasm/default.wasm, by
+//
+//	go generate ./extract/wasm
+//
+// The request/response logic lives in this portable file so it can be
+// tested natively; exports_wasip1.go only adds the //go:wasmexport
+// wrappers that move bytes across linear memory.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"runtime/debug"
+
+	"github.com/riptide-go/riptide/extract"
+)
+
+// abiVersion is the guest ABI version this module implements.
+const abiVersion = 1
+
+// info is what riptide_info returns.
+var info = []byte(`{"name":"riptide-native","version":"` + extract.Version + `","modes":["article","full_page","metadata","selectors"]}`)
+
+func main() {}
+
+// request is the JSON header that precedes the raw HTML in a request buffer.
+type request struct {
+	URL             string          `json:"url"`
+	ContentType     string          `json:"content_type"`
+	ContentLanguage string          `json:"content_language"`
+	LastModified    string          `json:"last_modified"`
+	HTMLLen         int             `json:"html_len"`
+	Options         extract.Options `json:"options"`
+	Limits          struct {
+		MemoryBytes int64 `json:"memory_bytes"`
+	} `json:"limits"`
+}
+
+type errorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+type response struct {
+	Document *extract.Document `json:"document,omitempty"`
+	Error    *errorBody        `json:"error,omitempty"`
+}
+
+// guest holds the state kept between calls: the response buffer (valid
+// until the next call) and the memory limit already applied.
+type guest struct {
+	native   extract.Native
+	out      bytes.Buffer
+	memLimit int64
+}
+
+// The collector runs less often than the default (100%): a document's
+// garbage is short-lived and the host bounds linear memory and recycles
+// instances, so trading memory for fewer collections is a net win on the
+// single-threaded wasm runtime. When the host tells its memory limit, a
+// soft limit below it makes the collector work harder before the hard
+// limit is hit.
+const gcPercent = 400
+
+func init() { debug.SetGCPercent(gcPercent) }
+
+// handle decodes one request buffer (u32 LE header length, header JSON,
+// raw HTML) and returns the JSON response. The returned slice aliases
+// g.out and stays valid until the next call.
+func (g *guest) handle(buf []byte) []byte {
+	resp := g.extract(buf)
+	g.out.Reset()
+	enc := json.NewEncoder(&g.out)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(resp); err != nil {
+		g.out.Reset()
+		_ = enc.Encode(response{Error: &errorBody{Code: "internal", Message: "encode response: " + err.Error()}})
+	}
+	return g.out.Bytes()
+}
+
+func (g *guest) extract(buf []byte) (resp response) {
+	defer func() {
+		if r := recover(); r != nil {
+			resp = response{Error: &errorBody{Code: "internal", Message: "guest panic"}}
+		}
+	}()
+	if len(buf) < 4 {
+		return response{Error: &errorBody{Code: "internal", Message: "request shorter than its header length"}}
+	}
+	hl := int(binary.LittleEndian.Uint32(buf))
+	if hl > len(buf)-4 {
+		return response{Error: &errorBody{Code: "internal", Message: "request header length past the buffer"}}
+	}
+	var req request
+	if err := json.Unmarshal(buf[4:4+hl], &req); err != nil {
+		return response{Error: &errorBody{Code: "internal", Message: "decode request: " + err.Error()}}
+	}
+	html := buf[4+hl:]
+	if req.HTMLLen != len(html) {
+		return response{Error: &errorBody{Code: "internal", Message: "html_len does not match the buffer"}}
+	}
+	if l := req.Limits.MemoryBytes; l > 0 && l != g.memLimit {
+		g.memLimit = l
+		debug.SetMemoryLimit(l / 4 * 3)
+	}
+	doc, err := g.native.Extract(context.Background(), extract.Input{
+		URL:             req.URL,
+		ContentType:     req.ContentType,
+		HTML:            html,
+		ContentLanguage: req.ContentLanguage,
+		LastModified:    req.LastModified,
+		Options:         req.Options,
+	})
+	if err != nil {
+		return response{Error: &errorBody{Code: code(err), Message: err.Error()}}
+	}
+	return response{Document: doc}
+}
+
+// code maps an extraction error to its ABI error code.
+func code(err error) string {
+	switch {
+	case errors.Is(err, extract.ErrInvalidHTML):
+		return "invalid_html"
+	case errors.Is(err, extract.ErrParse):
+		return "parse_error"
+	case errors.Is(err, extract.ErrResourceLimit):
+		return "resource_limit"
+	case errors.Is(err, extract.ErrUnsupportedMode):
+		return "unsupported_mode"
+	default:
+		return "extractor_error"
+	}
+}
