@@ -2,10 +2,13 @@ package extract
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/url"
 	"time"
 
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // Version is the native engine's version, reported in Document.Meta.
@@ -20,38 +23,196 @@ var _ Extractor = (*Native)(nil)
 // contentStats describe the main-content detection, for the quality score.
 type contentStats struct {
 	ContentFound bool
-	TextChars    int
-	LinkChars    int
-	Paragraphs   int
-	Headings     int
-	NodesVisited int
+	TextChars    int // collapsed characters of the content's text
+	LinkChars    int // part of TextChars inside links
+	Paragraphs   int // <p> elements with text in the content
+	Headings     int // h1-h6 elements in the content
+	NodesVisited int // elements and text nodes walked
 	Degraded     bool
+	// PageTextChars is the visible text of the whole body, so that
+	// TextChars/PageTextChars is the share of the page kept as content.
+	PageTextChars int
+	// BoilerplateChars is the part of PageTextChars under elements
+	// marked as boilerplate (navigation, comments, share bars...).
+	BoilerplateChars int
 }
 
 // Extract parses in.HTML and returns its Document.
+//
+// The page is decoded to UTF-8 when it is not already (BOM, Content-Type
+// charset, <meta> declaration), parsed, and its main content found as
+// in.Options.Mode asks. Pages the tree parser rejects are read token by
+// token instead, and the Document is marked Meta.Degraded.
 func (n *Native) Extract(ctx context.Context, in Input) (*Document, error) {
 	start := time.Now()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	mode := in.Options.Mode
+	var sels []selector
+	switch mode {
+	case "", ModeArticle, ModeFullPage, ModeMetadata:
+	case ModeSelectors:
+		var err error
+		if sels, err = parseSelectors(in.Options.Selectors); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("%w: %q", ErrUnsupportedMode, mode)
+	}
+	if len(in.HTML) > maxInputBytes {
+		return nil, errResourcef("page of %d bytes is larger than %d", len(in.HTML), maxInputBytes)
+	}
+	if !looksLikeMarkup(in.HTML) {
+		return nil, ErrInvalidHTML
+	}
+	page := toUTF8(in.HTML, in.ContentType)
+	root, degraded, err := parsePage(ctx, page)
+	if err != nil {
+		return nil, err
+	}
+	body := findElement(root, atom.Body)
+	if body == nil || (body.FirstChild == nil && !hasHeadContent(root)) {
+		return nil, ErrInvalidHTML
+	}
 	base, _ := url.Parse(in.URL)
 	if base == nil {
 		base = &url.URL{}
 	}
-	root, err := html.Parse(bytesReader(in.HTML))
-	if err != nil {
-		return nil, err
-	}
 	doc := &Document{URL: in.URL}
 	readMetadata(root, base, in, doc)
-	content := root
+	var warnings []string
+	if degraded {
+		warnings = append(warnings, "page not parsed as a tree; text recovered by a token scan")
+	}
+	if mode == ModeMetadata {
+		doc.Meta = Metadata{Engine: "native", Version: Version, Duration: time.Since(start), Degraded: degraded, Warnings: warnings}
+		return doc, nil
+	}
+
+	limit := in.Options.MaxNodes
+	if limit <= 0 {
+		limit = defaultMaxNodes
+	}
+	s := scorer{ctx: ctx, limit: limit}
+	s.walk(body)
+	if s.err != nil {
+		if errors.Is(s.err, ErrResourceLimit) {
+			degraded = true
+			warnings = append(warnings, fmt.Sprintf("node budget of %d exhausted; content from the first part of the page", limit))
+		} else {
+			return nil, s.err
+		}
+	}
+	var content *html.Node
+	var stats contentStats
+	switch {
+	case mode == ModeSelectors:
+		content, stats = s.selectContent(sels)
+	case mode == ModeFullPage || degraded:
+		content, stats = s.copyContent(0, true)
+	default:
+		best := s.choose()
+		content, stats = s.copyContent(best, false)
+		if !stats.ContentFound && best != 0 {
+			content, stats = s.copyContent(0, true)
+		}
+		stats.PageTextChars = int(s.infos[0].text)
+		stats.BoilerplateChars = s.boilerChars()
+	}
+	if stats.PageTextChars == 0 && len(s.infos) > 0 {
+		stats.PageTextChars = int(s.infos[0].text)
+	}
+	stats.NodesVisited = s.visited
+	stats.Degraded = degraded
+	if !stats.ContentFound {
+		warnings = append(warnings, "no main content found")
+	}
 	doc.Text = writeText(content)
+	doc.WordCount = countWords(doc.Text)
+	doc.ReadingTimeSeconds = doc.WordCount * 60 / wordsPerMinute
 	doc.Markdown = writeMarkdown(content, base)
 	doc.HTML = writeHTML(content, base)
+	// content is a detached copy of the main content, so links are
+	// marked in-content by being found under content, not by ancestry in
+	// root.
 	doc.Links = collectLinks(root, content, base)
 	doc.Media = collectMedia(content, base)
 	doc.Tables = collectTables(content)
-	doc.Quality = scoreQuality(doc, contentStats{})
-	doc.Meta = Metadata{Engine: "native", Version: Version, Duration: time.Since(start)}
+	doc.Quality = scoreQuality(doc, stats)
+	doc.Meta = Metadata{
+		Engine: "native", Version: Version, Duration: time.Since(start),
+		NodesVisited: s.visited, Degraded: degraded, Warnings: warnings,
+	}
 	return doc, nil
+}
+
+// wordsPerMinute is the reading speed behind ReadingTimeSeconds.
+const wordsPerMinute = 238
+
+// countWords counts runs of letters and digits.
+func countWords(s string) int {
+	n := 0
+	in := false
+	for _, r := range s {
+		w := isWordRune(r)
+		if w && !in {
+			n++
+		}
+		in = w
+	}
+	return n
+}
+
+// boilerChars sums the text under effective boilerplate marks.
+func (s *scorer) boilerChars() int {
+	n := 0
+	for i := 0; i < len(s.infos); {
+		if s.infos[i].flags&fBoiler != 0 {
+			n += int(s.infos[i].text)
+			i = int(s.infos[i].end)
+			continue
+		}
+		i++
+	}
+	return n
+}
+
+// findElement returns the first element a in document order, looking
+// only at the top levels where html, head and body live.
+func findElement(root *html.Node, a atom.Atom) *html.Node {
+	for c := root.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode {
+			continue
+		}
+		if c.DataAtom == a {
+			return c
+		}
+		if c.DataAtom == atom.Html {
+			if f := findElement(c, a); f != nil {
+				return f
+			}
+		}
+	}
+	return nil
+}
+
+// hasHeadContent reports whether the head holds any element (a page of
+// metadata only is still a page).
+func hasHeadContent(root *html.Node) bool {
+	h := findElement(root, atom.Head)
+	if h == nil {
+		return false
+	}
+	for c := h.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode {
+			return true
+		}
+	}
+	return false
+}
+
+// errResourcef returns an error wrapping ErrResourceLimit.
+func errResourcef(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrResourceLimit}, args...)...)
 }

@@ -1,5 +1,116 @@
 package extract
 
-import "bytes"
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
 
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/charset"
+)
+
+// Limits on the input. They bound time and memory whatever the page.
+const (
+	// maxInputBytes is the largest page accepted; bigger inputs fail with
+	// ErrResourceLimit before any work.
+	maxInputBytes = 64 << 20
+	// maxTokenBytes bounds one token (a tag with its attributes, or a
+	// text run) in the token-scan fallback.
+	maxTokenBytes = 16 << 20
+	// defaultMaxNodes is the node budget when Options.MaxNodes is 0.
+	defaultMaxNodes = 2_000_000
+	// readChunk is the most the parser reads at once; ctx is checked
+	// between reads.
+	readChunk = 64 << 10
+)
+
+// toUTF8 returns the page as UTF-8. Valid UTF-8 without a BOM is returned
+// as it is (no copy); otherwise the encoding is taken from the BOM, the
+// Content-Type charset, a <meta> declaration, or a guess, as
+// [charset.DetermineEncoding] does.
+func toUTF8(b []byte, contentType string) []byte {
+	if utf8.Valid(b) {
+		return bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	}
+	enc, _, _ := charset.DetermineEncoding(b, contentType)
+	out, err := enc.NewDecoder().Bytes(b)
+	if err != nil || !utf8.Valid(out) {
+		return []byte(strings.ToValidUTF8(string(b), "\uFFFD"))
+	}
+	return out
+}
+
+// ctxReader hands the input to the parser in bounded chunks and stops
+// with ctx's error once ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	b   []byte
+}
+
+func (r *ctxReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	if err := r.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if len(p) > readChunk {
+		p = p[:readChunk]
+	}
+	n := copy(p, r.b)
+	r.b = r.b[n:]
+	return n, nil
+}
+
+// errTooDeep is how x/net/html reports nesting past its limit.
+const errTooDeepText = "open stack of elements exceeds"
+
+// parsePage parses b (UTF-8). When the tree parser gives up (nesting
+// deeper than it allows, or any other parser error), the page is scanned
+// token by token instead, and degraded is true.
+func parsePage(ctx context.Context, b []byte) (root *html.Node, degraded bool, err error) {
+	root, err = html.ParseWithOptions(&ctxReader{ctx: ctx, b: b})
+	if err == nil {
+		return root, false, nil
+	}
+	if cerr := ctx.Err(); cerr != nil {
+		return nil, false, cerr
+	}
+	perr := err
+	root, err = scanTokens(ctx, b)
+	if err != nil {
+		if errors.Is(err, ErrResourceLimit) || ctx.Err() != nil {
+			return nil, false, err
+		}
+		return nil, false, fmt.Errorf("%w: %v; fallback: %v", ErrParse, perr, err)
+	}
+	return root, true, nil
+}
+
+// looksLikeMarkup reports whether b holds anything an HTML page could be
+// made of: some '<' tag or some non-space text.
+func looksLikeMarkup(b []byte) bool {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return false
+	}
+	if bytes.IndexByte(b, '<') >= 0 {
+		return true
+	}
+	// Plain text is accepted as a page of text, but binary garbage is
+	// not: too many control bytes in the first kilobyte.
+	head := b
+	if len(head) > 1024 {
+		head = head[:1024]
+	}
+	ctl := 0
+	for _, c := range head {
+		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' {
+			ctl++
+		}
+	}
+	return ctl*10 < len(head)
+}

@@ -1,0 +1,400 @@
+package extract
+
+import (
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// Element flags set by classify and the content walk.
+const (
+	fBlock    uint16 = 1 << iota // a block-level element: owns the text inside it
+	fBoiler                      // tag, role, class or id says boilerplate
+	fStrong                      // the boilerplate mark is a strong one (comments, ads...)
+	fPositive                    // class, id, role or itemprop says article body
+	fLink                        // inside an <a href>
+	fNoText                      // text children are not page text (iframe, video...)
+	fHeading                     // h1-h6
+	fTitle                       // h1
+	fPara                        // p
+	fTime                        // <time> or a date-like class
+	fList                        // ul, ol, dl
+	fFigure                      // figure or figcaption
+	fTable                       // table
+	fPre                         // pre: whitespace is kept
+	fInBoiler                    // has an effective boilerplate ancestor-or-self
+	fKeepAll                     // the article root candidate marked by itemprop=articleBody
+)
+
+// dropTag reports whether an element and its subtree are never page
+// content, in every mode.
+func dropTag(a atom.Atom) bool {
+	switch a {
+	case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Head,
+		atom.Title, atom.Meta, atom.Link, atom.Base, atom.Svg, atom.Math,
+		atom.Select, atom.Option, atom.Optgroup, atom.Textarea, atom.Input,
+		atom.Button, atom.Canvas, atom.Map, atom.Dialog, atom.Frameset,
+		atom.Frame, atom.Datalist, atom.Param, atom.Track, atom.Object,
+		atom.Applet, atom.Embed, atom.Menu:
+		return true
+	}
+	return false
+}
+
+// blockTag reports whether an element starts a new block of text.
+func blockTag(a atom.Atom) bool {
+	switch a {
+	case atom.A, atom.Abbr, atom.B, atom.Bdi, atom.Bdo, atom.Br, atom.Cite,
+		atom.Code, atom.Data, atom.Del, atom.Dfn, atom.Em, atom.Font, atom.I,
+		atom.Img, atom.Ins, atom.Kbd, atom.Label, atom.Mark, atom.Q, atom.Rp,
+		atom.Rt, atom.Ruby, atom.S, atom.Samp, atom.Small, atom.Span,
+		atom.Strike, atom.Strong, atom.Sub, atom.Sup, atom.Time, atom.Tt,
+		atom.U, atom.Var, atom.Wbr, atom.Picture, atom.Source, atom.Nobr,
+		atom.Big, atom.Acronym, atom.Output, atom.Meter, atom.Progress:
+		return false
+	case 0:
+		// Unknown (custom) elements are inline unless they hold blocks;
+		// treating them as blocks is the safer default for text
+		// separation.
+		return true
+	}
+	return true
+}
+
+// classify returns the flags an element earns from its own tag and
+// attributes. It allocates nothing.
+func classify(n *html.Node) (flags uint16, hidden bool) {
+	switch n.DataAtom {
+	case atom.Nav, atom.Aside, atom.Footer, atom.Header:
+		flags |= fBoiler
+	case atom.Article, atom.Main:
+		flags |= fPositive
+	case atom.H1:
+		flags |= fHeading | fTitle
+	case atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+		flags |= fHeading
+	case atom.P:
+		flags |= fPara
+	case atom.Time:
+		flags |= fTime
+	case atom.Ul, atom.Ol, atom.Dl:
+		flags |= fList
+	case atom.Figure, atom.Figcaption:
+		flags |= fFigure
+	case atom.Table:
+		flags |= fTable
+	case atom.Pre:
+		flags |= fPre
+	case atom.Iframe, atom.Video, atom.Audio:
+		flags |= fNoText
+	}
+	if blockTag(n.DataAtom) {
+		flags |= fBlock
+	}
+	for i := range n.Attr {
+		a := &n.Attr[i]
+		if a.Namespace != "" {
+			continue
+		}
+		switch a.Key {
+		case "class", "id":
+			flags |= classWords(a.Val)
+			if hiddenClass(a.Val) {
+				hidden = true
+			}
+		case "hidden":
+			hidden = true
+		case "aria-hidden":
+			if equalFoldASCII(a.Val, "true") {
+				hidden = true
+			}
+		case "style":
+			if styleHidden(a.Val) {
+				hidden = true
+			}
+		case "role":
+			switch lowerASCII8(a.Val) {
+			case "navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alertdialog", "menu", "menubar":
+				flags |= fBoiler
+			case "main", "article":
+				flags |= fPositive
+			}
+		case "itemprop":
+			if containsFoldASCII(a.Val, "articlebody") || containsFoldASCII(a.Val, "reviewbody") || equalFoldASCII(a.Val, "text") {
+				flags |= fPositive | fKeepAll
+			}
+		case "itemtype":
+			if containsFoldASCII(a.Val, "Comment") {
+				flags |= fBoiler | fStrong
+			}
+		}
+	}
+	if flags&fPositive != 0 && flags&fStrong == 0 {
+		// An element both positive and weakly negative ("article-header"
+		// would not reach here: its last word decides) stays neutral.
+		if n.DataAtom != atom.Header && n.DataAtom != atom.Footer && n.DataAtom != atom.Nav && n.DataAtom != atom.Aside {
+			flags &^= fBoiler
+		}
+	}
+	return flags, hidden
+}
+
+// word classes of class and id words.
+const (
+	wNone uint8 = iota
+	wPos
+	wWeak   // boilerplate unless a positive word follows it
+	wStrong // boilerplate whatever follows
+	wDate
+)
+
+var exactWords = map[string]uint8{
+	// positive
+	"article": wPos, "articlebody": wPos, "body": wPos, "content": wPos,
+	"entry": wPos, "main": wPos, "post": wPos, "story": wPos, "text": wPos,
+	"blog": wPos, "prose": wPos, "richtext": wPos, "storybody": wPos,
+	"postbody": wPos, "entrycontent": wPos, "articletext": wPos,
+	"hentry": wPos, "permalink": wPos,
+	// strong boilerplate
+	"ad": wStrong, "ads": wStrong, "adv": wStrong, "dfp": wStrong,
+	"gpt": wStrong, "adslot": wStrong, "adunit": wStrong,
+	"disqus": wStrong, "outbrain": wStrong, "taboola": wStrong,
+	"sidebar": wStrong, "related": wStrong, "share": wStrong,
+	"sharing": wStrong, "social": wStrong, "newsletter": wStrong,
+	"breadcrumb": wStrong, "breadcrumbs": wStrong, "recirc": wStrong,
+	"recirculation": wStrong, "trending": wStrong, "popular": wStrong,
+	"mostread": wStrong, "mostpopular": wStrong, "cookie": wStrong,
+	"cookies": wStrong, "consent": wStrong, "paywall": wStrong,
+	"comment": wStrong, "comments": wStrong, "respond": wStrong,
+	"reply": wStrong, "replies": wStrong,
+	// weak boilerplate
+	"nav": wWeak, "navbar": wWeak, "navigation": wWeak, "menu": wWeak,
+	"footer": wWeak, "header": wWeak, "masthead": wWeak, "banner": wWeak,
+	"pagination": wWeak, "pager": wWeak, "popup": wWeak, "modal": wWeak,
+	"promo": wWeak, "subscribe": wWeak, "subscription": wWeak,
+	"signup": wWeak, "widget": wWeak, "widgets": wWeak, "toolbar": wWeak,
+	"tags": wWeak, "tag": wWeak, "tagcloud": wWeak, "tagged": wWeak,
+	"author": wWeak, "authors": wWeak, "byline": wWeak, "bio": wWeak,
+	"meta": wWeak, "metadata": wWeak, "print": wWeak, "login": wWeak,
+	"rating": wWeak, "follow": wWeak, "rss": wWeak, "copyright": wWeak,
+	"legal": wWeak, "disclaimer": wWeak, "utility": wWeak, "tools": wWeak,
+	"sticky": wWeak, "overlay": wWeak, "skip": wWeak, "jump": wWeak,
+	"sponsor": wStrong, "sponsored": wStrong, "advert": wStrong,
+	"advertisement": wStrong, "advertising": wStrong,
+	"recommend": wStrong, "recommended": wStrong, "recommendations": wStrong,
+	"more": wNone, "next": wWeak, "prev": wWeak, "previous": wWeak,
+	"contributor": wWeak, "contributors": wWeak, "credit": wWeak,
+	"credits": wWeak, "caption": wNone, "dateline": wDate, "date": wDate,
+	"time": wDate, "timestamp": wDate, "published": wDate, "updated": wDate,
+	"pubdate": wDate,
+}
+
+var prefixWords = [...]struct {
+	p string
+	w uint8
+}{
+	{"comment", wStrong}, {"advert", wStrong}, {"sponsor", wStrong},
+	{"newsletter", wStrong}, {"subscri", wWeak}, {"recommend", wStrong},
+	{"breadcrumb", wStrong}, {"related", wStrong}, {"social", wStrong},
+	{"sharing", wStrong}, {"sharebar", wStrong}, {"sharethis", wStrong},
+	{"shareaholic", wStrong}, {"disqus", wStrong}, {"outbrain", wStrong},
+	{"taboola", wStrong}, {"sidebar", wStrong}, {"navbar", wWeak},
+	{"footer", wWeak}, {"popup", wWeak}, {"cookie", wStrong},
+	{"byline", wWeak}, {"dateline", wDate}, {"timestamp", wDate},
+	{"pagination", wWeak}, {"promo", wWeak}, {"masthead", wWeak},
+}
+
+// classWords classifies a class or id attribute. Each space separated
+// name is split into words at '-', '_' and case changes; a name counts as
+// boilerplate when it holds a strong boilerplate word, or a weak one not
+// followed by a positive word ("entry-meta" yes, "meta-content" no).
+func classWords(v string) uint16 {
+	var flags uint16
+	var buf [32]byte
+	i := 0
+	for i < len(v) {
+		for i < len(v) && isHTMLSpace(v[i]) {
+			i++
+		}
+		start := i
+		for i < len(v) && !isHTMLSpace(v[i]) {
+			i++
+		}
+		name := v[start:i]
+		if name == "" {
+			continue
+		}
+		var lastNeg, lastPos int = -1, -1
+		strong, date := false, false
+		word := 0
+		j := 0
+		for j < len(name) {
+			for j < len(name) && !isAlnumByte(name[j]) {
+				j++
+			}
+			ws := j
+			for j < len(name) && isAlnumByte(name[j]) {
+				// split camelCase: a lower letter followed by an upper one.
+				if j > ws && name[j] >= 'A' && name[j] <= 'Z' && name[j-1] >= 'a' && name[j-1] <= 'z' {
+					break
+				}
+				j++
+			}
+			w := name[ws:j]
+			if len(w) == 0 || len(w) > len(buf) {
+				continue
+			}
+			for k := 0; k < len(w); k++ {
+				c := w[k]
+				if c >= 'A' && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				buf[k] = c
+			}
+			lw := buf[:len(w)]
+			cls, ok := exactWords[string(lw)]
+			if !ok {
+				for _, p := range prefixWords {
+					if len(lw) > len(p.p) && string(lw[:len(p.p)]) == p.p {
+						cls = p.w
+						break
+					}
+				}
+			}
+			switch cls {
+			case wPos:
+				lastPos = word
+			case wWeak:
+				lastNeg = word
+			case wStrong:
+				lastNeg = word
+				strong = true
+			case wDate:
+				date = true
+			}
+			word++
+		}
+		if strong {
+			flags |= fBoiler | fStrong
+		} else if lastNeg >= 0 && lastPos < lastNeg {
+			flags |= fBoiler
+		} else if lastPos >= 0 {
+			flags |= fPositive
+		}
+		if date && lastPos < 0 {
+			flags |= fTime
+		}
+	}
+	return flags
+}
+
+// hiddenClass reports class names that hide an element from readers.
+func hiddenClass(v string) bool {
+	i := 0
+	for i < len(v) {
+		for i < len(v) && isHTMLSpace(v[i]) {
+			i++
+		}
+		start := i
+		for i < len(v) && !isHTMLSpace(v[i]) {
+			i++
+		}
+		switch lowerASCII8(v[start:i]) {
+		case "hidden", "sr-only", "visually-hidden", "visuallyhidden", "screen-reader-text", "screenreader-only", "hide", "invisible", "d-none":
+			return true
+		}
+	}
+	return false
+}
+
+// styleHidden reports an inline style with display:none or
+// visibility:hidden.
+func styleHidden(s string) bool {
+	for i := 0; i+7 <= len(s); i++ {
+		c := s[i] | 0x20
+		if c != 'd' && c != 'v' {
+			continue
+		}
+		var rest string
+		if c == 'd' && hasPrefixFold(s[i:], "display") {
+			rest = s[i+7:]
+		} else if c == 'v' && hasPrefixFold(s[i:], "visibility") {
+			rest = s[i+10:]
+		} else {
+			continue
+		}
+		rest = trimLeftSpace(rest)
+		if len(rest) == 0 || rest[0] != ':' {
+			continue
+		}
+		rest = trimLeftSpace(rest[1:])
+		if hasPrefixFold(rest, "none") || hasPrefixFold(rest, "hidden") {
+			return true
+		}
+	}
+	return false
+}
+
+func trimLeftSpace(s string) string {
+	for len(s) > 0 && isHTMLSpace(s[0]) {
+		s = s[1:]
+	}
+	return s
+}
+
+func isHTMLSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'
+}
+
+func isAlnumByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && equalFoldASCII(s[:len(prefix)], prefix)
+}
+
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x >= 'A' && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if y >= 'A' && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+func containsFoldASCII(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if equalFoldASCII(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// lowerASCII8 lowercases short ASCII strings for switch matching; longer
+// or already-lower strings are returned as they are, so it rarely
+// allocates.
+func lowerASCII8(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 'A' && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'A' && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}

@@ -1,0 +1,357 @@
+package extract
+
+import (
+	"context"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// Main-content detection.
+//
+// One walk over the parsed tree records every kept element in document
+// order (a flat slice; each entry knows its parent and where its subtree
+// ends) with the text that sits directly in it, split into link and
+// non-link text. Text belongs to its nearest block-level ancestor, so a
+// <p> with links and emphasis is one block.
+//
+// Each block gets a weight: its non-link text, minus a penalty for link
+// text and a fixed cost per block, so that long prose counts for it and
+// menus, link lists and crumbs of text count against it. Blocks under a
+// boilerplate element (nav, footer, comments, share bars... told by tag,
+// role, class or id) count fully against. The weight of a subtree is the
+// sum of its blocks, and the main content is the element of largest
+// weight: the smallest container that holds the prose and as little else
+// as possible. A boilerplate mark on an element that holds most of the
+// page's good text is taken to be a false alarm and ignored.
+//
+// The chosen subtree is then copied without its boilerplate: marked
+// elements, link-dense blocks, the title heading and date lines before
+// the text.
+
+// Weights of the block score.
+const (
+	linkPenalty  = 3  // a link character counts as -linkPenalty+1
+	blockPenalty = 20 // every block with text costs this many characters
+	// falseAlarmShare: a boilerplate mark on an element holding more than
+	// this share of the page's good text is ignored.
+	falseAlarmShare = 0.5
+)
+
+// nodeInfo is one kept element of the page.
+type nodeInfo struct {
+	n       *html.Node
+	parent  int32
+	end     int32 // index past the last element of the subtree
+	blk     int32 // index of the nearest block ancestor-or-self
+	ownText int32 // collapsed length of the text owned by this block
+	ownLink int32 // part of ownText inside links
+	text    int32 // subtree text
+	link    int32 // subtree link text
+	good    float32
+	score   float32
+	flags   uint16
+}
+
+// scorer holds the state of one detection. It is reused via
+// sync.Pool-free stack allocation by the caller; nothing escapes.
+type scorer struct {
+	infos   []nodeInfo
+	visited int
+	limit   int
+	ctx     context.Context
+	err     error
+}
+
+// walk records the elements under root (inclusive). It stops with s.err
+// set when the node budget is exhausted or ctx is done.
+func (s *scorer) walk(root *html.Node) {
+	s.infos = s.infos[:0]
+	f, _ := classify(root)
+	s.infos = append(s.infos, nodeInfo{n: root, parent: -1, blk: 0, flags: f | fBlock})
+	cur := int32(0)
+	c := root.FirstChild
+	for {
+		if c == nil {
+			s.infos[cur].end = int32(len(s.infos))
+			if cur == 0 {
+				return
+			}
+			c = s.infos[cur].n.NextSibling
+			cur = s.infos[cur].parent
+			continue
+		}
+		s.visited++
+		if s.visited&1023 == 0 {
+			if s.visited > s.limit {
+				s.err = ErrResourceLimit
+				s.closeOpen(cur)
+				return
+			}
+			if err := s.ctx.Err(); err != nil {
+				s.err = err
+				s.closeOpen(cur)
+				return
+			}
+		}
+		switch c.Type {
+		case html.TextNode:
+			p := &s.infos[cur]
+			if p.flags&fNoText == 0 {
+				if l := collapsedLen(c.Data); l > 0 {
+					b := &s.infos[p.blk]
+					b.ownText += int32(l)
+					if p.flags&fLink != 0 {
+						b.ownLink += int32(l)
+					}
+				}
+			}
+		case html.ElementNode:
+			if dropTag(c.DataAtom) {
+				break
+			}
+			f, hidden := classify(c)
+			if hidden {
+				break
+			}
+			pf := s.infos[cur].flags
+			f |= pf & (fLink | fNoText)
+			if c.DataAtom == atom.A && hasAttr(c, "href") {
+				f |= fLink
+			}
+			idx := int32(len(s.infos))
+			blk := s.infos[cur].blk
+			if f&fBlock != 0 {
+				blk = idx
+			}
+			s.infos = append(s.infos, nodeInfo{n: c, parent: cur, blk: blk, flags: f})
+			if f&(fTime|fBlock) == fTime {
+				// A date inside a line marks the line.
+				s.infos[blk].flags |= fTime
+			}
+			if c.FirstChild != nil {
+				cur = idx
+				c = c.FirstChild
+				continue
+			}
+			s.infos[idx].end = idx + 1
+		}
+		c = c.NextSibling
+	}
+}
+
+// closeOpen sets the end of every element still open when a walk stops.
+func (s *scorer) closeOpen(cur int32) {
+	for cur >= 0 {
+		s.infos[cur].end = int32(len(s.infos))
+		cur = s.infos[cur].parent
+	}
+}
+
+// blockWeight is the score of one block's own text.
+func blockWeight(text, link int32) float32 {
+	if text == 0 {
+		return 0
+	}
+	return float32(text-linkPenalty*link) - blockPenalty
+}
+
+// choose scores the recorded elements and returns the index of the main
+// content root.
+func (s *scorer) choose() int32 {
+	in := s.infos
+	// Pass 1: subtree text and good text ignoring boilerplate marks.
+	for i := range in {
+		in[i].text = in[i].ownText
+		in[i].link = in[i].ownLink
+		if w := blockWeight(in[i].ownText, in[i].ownLink); w > 0 {
+			in[i].good = w
+		} else {
+			in[i].good = 0
+		}
+	}
+	for i := len(in) - 1; i > 0; i-- {
+		p := in[i].parent
+		in[p].text += in[i].text
+		in[p].link += in[i].link
+		in[p].good += in[i].good
+	}
+	total := in[0].good
+	// Pass 2: effective boilerplate marks, inherited downwards.
+	for i := range in {
+		f := in[i].flags
+		if f&fBoiler != 0 && total > 0 && in[i].good > falseAlarmShare*total {
+			f &^= fBoiler | fStrong
+			in[i].flags = f
+		}
+		inb := f&fBoiler != 0
+		if i > 0 && in[in[i].parent].flags&fInBoiler != 0 {
+			inb = true
+		}
+		if inb {
+			in[i].flags |= fInBoiler
+		}
+	}
+	// Pass 3: block weights and subtree scores.
+	for i := range in {
+		if in[i].flags&fInBoiler != 0 {
+			in[i].score = -float32(in[i].ownText)
+		} else {
+			in[i].score = blockWeight(in[i].ownText, in[i].ownLink)
+		}
+	}
+	for i := len(in) - 1; i > 0; i-- {
+		in[in[i].parent].score += in[i].score
+	}
+	best := int32(0)
+	bestScore := in[0].score
+	for i := 1; i < len(in); i++ {
+		sc := in[i].score
+		if in[i].flags&fPositive != 0 && in[i].flags&fInBoiler == 0 {
+			sc *= 1.05
+		}
+		if sc >= bestScore {
+			best, bestScore = int32(i), sc
+		}
+	}
+	return best
+}
+
+// copier builds the cleaned copy of the main content.
+type copier struct {
+	s        *scorer
+	root     int32
+	textSeen int32 // prose characters copied so far
+	stats    contentStats
+	fullPage bool
+}
+
+// copyContent returns a detached copy of the subtree at index root
+// without its boilerplate.
+func (s *scorer) copyContent(root int32, fullPage bool) (*html.Node, contentStats) {
+	cp := &copier{s: s, root: root, fullPage: fullPage}
+	src := s.infos[root].n
+	dst := &html.Node{Type: html.ElementNode, DataAtom: src.DataAtom, Data: src.Data, Namespace: src.Namespace, Attr: src.Attr}
+	idx := root + 1
+	cp.children(src, dst, &idx)
+	cp.stats.ContentFound = cp.stats.TextChars > 0
+	return dst, cp.stats
+}
+
+// children copies the kept children of src into dst; *idx walks the
+// element indexes in the same order as scorer.walk recorded them.
+func (cp *copier) children(src, dst *html.Node, idx *int32) {
+	in := cp.s.infos
+	for c := src.FirstChild; c != nil; c = c.NextSibling {
+		switch c.Type {
+		case html.TextNode:
+			dst.AppendChild(&html.Node{Type: html.TextNode, Data: c.Data})
+		case html.ElementNode:
+			if dropTag(c.DataAtom) {
+				continue
+			}
+			if int(*idx) >= len(in) || in[*idx].n != c {
+				// Hidden element (not recorded), or a walk cut short.
+				continue
+			}
+			i := *idx
+			info := &in[i]
+			if !cp.keep(i) {
+				*idx = info.end
+				continue
+			}
+			*idx = i + 1
+			n := &html.Node{Type: html.ElementNode, DataAtom: c.DataAtom, Data: c.Data, Namespace: c.Namespace, Attr: c.Attr}
+			dst.AppendChild(n)
+			if info.flags&fBlock != 0 && info.ownText > 0 {
+				cp.stats.TextChars += int(info.ownText)
+				cp.stats.LinkChars += int(info.ownLink)
+				if info.flags&fHeading == 0 {
+					cp.textSeen += info.ownText - info.ownLink
+				}
+			}
+			if info.flags&fPara != 0 && info.ownText > 0 {
+				cp.stats.Paragraphs++
+			}
+			if info.flags&fHeading != 0 {
+				cp.stats.Headings++
+			}
+			cp.children(c, n, idx)
+			*idx = info.end
+		}
+	}
+}
+
+// keep decides whether the element at index i stays in the content.
+func (cp *copier) keep(i int32) bool {
+	info := &cp.s.infos[i]
+	if cp.fullPage {
+		return true
+	}
+	f := info.flags
+	if f&fBoiler != 0 {
+		return false
+	}
+	if f&fBlock == 0 {
+		return true
+	}
+	// The title heading and the byline or date lines above the text.
+	if cp.textSeen < 150 {
+		if f&fTitle != 0 {
+			return false
+		}
+		if f&fTime != 0 && info.text < 120 {
+			return false
+		}
+	}
+	if info.text == 0 {
+		return true
+	}
+	// Link lists and link-only lines: more than half of the text in links
+	// and little prose besides.
+	if info.link*2 > info.text && info.text-info.link < 250 {
+		return false
+	}
+	return true
+}
+
+// collapsedLen is the length of s with runs of white space collapsed to
+// one space and leading and trailing space removed.
+func collapsedLen(s string) int {
+	n := 0
+	space := false
+	started := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' {
+			space = true
+			continue
+		}
+		if space && started {
+			n++
+		}
+		space = false
+		started = true
+		n++
+	}
+	return n
+}
+
+func hasAttr(n *html.Node, key string) bool {
+	for i := range n.Attr {
+		if n.Attr[i].Key == key && n.Attr[i].Namespace == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// attrVal returns the value of n's attribute key, or "".
+func attrVal(n *html.Node, key string) string {
+	for i := range n.Attr {
+		if n.Attr[i].Key == key && n.Attr[i].Namespace == "" {
+			return n.Attr[i].Val
+		}
+	}
+	return ""
+}
