@@ -1,0 +1,408 @@
+package riptide
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"golang.org/x/net/publicsuffix"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/riptide-go/riptide/internal/urlnorm"
+)
+
+// Scope says which discovered links a crawl follows.
+type Scope string
+
+// Scopes.
+const (
+	// ScopeNone follows no links: only the seeds are extracted.
+	ScopeNone Scope = ""
+	// ScopeSameHost follows links to the host of the page they were found on.
+	ScopeSameHost Scope = "same_host"
+	// ScopeSameDomain follows links within the registrable domain
+	// (example.co.uk covers www.example.co.uk and blog.example.co.uk).
+	ScopeSameDomain Scope = "same_domain"
+	// ScopeAny follows every link (Include and Exclude still apply).
+	ScopeAny Scope = "any"
+)
+
+// Order says in which order a crawl yields its results.
+type Order string
+
+// Orders.
+const (
+	// OrderCompleted yields results as they complete (the default).
+	OrderCompleted Order = ""
+	// OrderInput yields results in dispatch order (seeds in the order
+	// given, then discovered pages in discovery order), holding early
+	// results in a bounded reorder buffer.
+	OrderInput Order = "input"
+)
+
+// CrawlRequest describes a crawl. The zero value of every field but URLs
+// means the default.
+type CrawlRequest struct {
+	// URLs are the seeds.
+	URLs []string `json:"urls"`
+	// Engine extracts every page (default: the Client's engine).
+	Engine Engine `json:"engine,omitempty"`
+	// Concurrency is the number of pages in flight (default 8).
+	Concurrency int `json:"concurrency,omitempty"`
+	// MaxDepth is how many links away from a seed the crawl goes (0: the
+	// seeds only, unless Follow is set, then the default 3).
+	MaxDepth int `json:"max_depth,omitempty"`
+	// MaxPages bounds the pages dispatched (default 1000).
+	MaxPages int `json:"max_pages,omitempty"`
+	// MaxDuration bounds the whole crawl (0: no bound but ctx).
+	MaxDuration time.Duration `json:"max_duration,omitempty"`
+	// Follow selects the links followed (default: none).
+	Follow Scope `json:"follow,omitempty"`
+	// Include and Exclude are regular expressions matched against
+	// discovered URLs: a link is followed when it matches one Include
+	// pattern (or Include is empty) and no Exclude pattern. Seeds are
+	// always crawled.
+	Include []string `json:"include,omitempty"`
+	Exclude []string `json:"exclude,omitempty"`
+	// ObeyNoFollow skips the links of pages marked nofollow (meta robots
+	// or X-Robots-Tag) and links with rel=nofollow.
+	ObeyNoFollow bool `json:"obey_nofollow,omitempty"`
+	// SkipNoIndex drops results of pages marked noindex (their links are
+	// still followed unless they are also nofollow).
+	SkipNoIndex bool `json:"skip_noindex,omitempty"`
+	// Order of the results (default: as completed).
+	Order Order `json:"order,omitempty"`
+	// ReorderBuffer bounds the results held back for OrderInput
+	// (default 64). When full, no new page is dispatched until the
+	// oldest page completes.
+	ReorderBuffer int `json:"reorder_buffer,omitempty"`
+}
+
+const (
+	defaultCrawlConcurrency = 8
+	defaultCrawlMaxPages    = 1000
+	defaultCrawlDepth       = 3
+	defaultReorderBuffer    = 64
+)
+
+// crawlPlan is a validated CrawlRequest.
+type crawlPlan struct {
+	CrawlRequest
+	seeds   []string
+	include []*regexp.Regexp
+	exclude []*regexp.Regexp
+}
+
+func (c *Client) planCrawl(req CrawlRequest) (*crawlPlan, error) {
+	p := &crawlPlan{CrawlRequest: req}
+	if len(req.URLs) == 0 {
+		return nil, errors.New("no seed urls")
+	}
+	if p.Engine == "" {
+		p.Engine = c.cfg.engine
+	}
+	if !p.Engine.Valid() {
+		return nil, fmt.Errorf("unknown engine %q", p.Engine)
+	}
+	switch p.Follow {
+	case ScopeNone, ScopeSameHost, ScopeSameDomain, ScopeAny:
+	default:
+		return nil, fmt.Errorf("unknown follow scope %q", p.Follow)
+	}
+	switch p.Order {
+	case OrderCompleted, OrderInput:
+	default:
+		return nil, fmt.Errorf("unknown order %q", p.Order)
+	}
+	if p.Concurrency < 0 || p.MaxDepth < 0 || p.MaxPages < 0 || p.MaxDuration < 0 || p.ReorderBuffer < 0 {
+		return nil, errors.New("negative crawl limit")
+	}
+	if p.Concurrency == 0 {
+		p.Concurrency = defaultCrawlConcurrency
+	}
+	if p.MaxPages == 0 {
+		p.MaxPages = defaultCrawlMaxPages
+	}
+	if p.MaxDepth == 0 && p.Follow != ScopeNone {
+		p.MaxDepth = defaultCrawlDepth
+	}
+	if p.ReorderBuffer == 0 {
+		p.ReorderBuffer = defaultReorderBuffer
+	}
+	for _, s := range req.URLs {
+		n, ok := urlnorm.Normalize(s)
+		if !ok {
+			return nil, fmt.Errorf("seed %q is not an absolute http(s) url", s)
+		}
+		p.seeds = append(p.seeds, n)
+	}
+	var err error
+	if p.include, err = compileAll(req.Include); err != nil {
+		return nil, err
+	}
+	if p.exclude, err = compileAll(req.Exclude); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func compileAll(pats []string) ([]*regexp.Regexp, error) {
+	var out []*regexp.Regexp
+	for _, p := range pats {
+		re, err := regexp.Compile(p)
+		if err != nil {
+			return nil, fmt.Errorf("bad pattern %q: %w", p, err)
+		}
+		out = append(out, re)
+	}
+	return out, nil
+}
+
+// follows reports whether link, found on page from, is in the crawl's scope.
+func (p *crawlPlan) follows(from, link *url.URL) bool {
+	switch p.Follow {
+	case ScopeNone:
+		return false
+	case ScopeSameHost:
+		if !strings.EqualFold(from.Hostname(), link.Hostname()) {
+			return false
+		}
+	case ScopeSameDomain:
+		if registrable(from.Hostname()) != registrable(link.Hostname()) {
+			return false
+		}
+	}
+	s := link.String()
+	if len(p.include) > 0 {
+		ok := false
+		for _, re := range p.include {
+			if re.MatchString(s) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	for _, re := range p.exclude {
+		if re.MatchString(s) {
+			return false
+		}
+	}
+	return true
+}
+
+func registrable(host string) string {
+	host = strings.ToLower(host)
+	if d, err := publicsuffix.EffectiveTLDPlusOne(host); err == nil {
+		return d
+	}
+	return host
+}
+
+// crawlJob is one page to crawl.
+type crawlJob struct {
+	seq   int
+	url   string
+	depth int
+}
+
+type crawlOutcome struct {
+	job crawlJob
+	res *Result
+	err error
+}
+
+// Crawl extracts the seed URLs and, when req.Follow is set, the pages they
+// link to, with bounded concurrency. Results arrive as they complete (or in
+// input order, see [OrderInput]); a page that fails yields a nil *Result
+// and an [*Error].
+//
+// The returned sequence is single-use: range over it once. Breaking out of
+// the loop, or cancelling ctx, stops every worker; the loop returns only
+// after all of them have finished and released their connections. When ctx
+// ends the crawl early, the last pair yielded is (nil, err) with err
+// matching ctx's error. An invalid request yields a single (nil, err) with
+// [ErrValidation].
+//
+// Yield is always called from the goroutine ranging over the sequence.
+func (c *Client) Crawl(ctx context.Context, req CrawlRequest) iter.Seq2[*Result, error] {
+	return func(yield func(*Result, error) bool) {
+		ctx, end, err := c.begin(ctx)
+		if err != nil {
+			yield(nil, newError("crawl", "", err))
+			return
+		}
+		defer end()
+		plan, err := c.planCrawl(req)
+		if err != nil {
+			yield(nil, &Error{Kind: KindValidation, Op: "crawl", Err: err})
+			return
+		}
+		if plan.MaxDuration > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, plan.MaxDuration)
+			defer cancel()
+		}
+		c.runCrawl(ctx, plan, yield)
+	}
+}
+
+// runCrawl is the crawl's coordinator. It runs in the caller's goroutine:
+// it dispatches jobs to a fixed set of workers, collects their outcomes,
+// discovers links and yields results. Every channel operation selects on
+// the crawl's context, so no goroutine outlives the call.
+func (c *Client) runCrawl(parent context.Context, plan *crawlPlan, yield func(*Result, error) bool) {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	g, gctx := errgroup.WithContext(ctx)
+	jobs := make(chan crawlJob)
+	outcomes := make(chan crawlOutcome)
+	for range plan.Concurrency {
+		g.Go(func() error {
+			for j := range jobs {
+				res, err := c.extract(gctx, j.url, request{engine: plan.Engine})
+				if err != nil {
+					err = newError("crawl", j.url, c.cause(gctx, err))
+				} else {
+					res.Depth = j.depth
+				}
+				select {
+				case outcomes <- crawlOutcome{job: j, res: res, err: err}:
+				case <-gctx.Done():
+					return nil
+				}
+			}
+			return nil
+		})
+	}
+
+	seen := make(map[string]bool, len(plan.seeds))
+	var queue []crawlJob
+	enqueue := func(u string, depth int) {
+		if seen[u] || len(seen) >= plan.MaxPages {
+			return
+		}
+		seen[u] = true
+		queue = append(queue, crawlJob{seq: len(seen) - 1, url: u, depth: depth})
+	}
+	markSeen := func(u string) {
+		if n, ok := urlnorm.Normalize(u); ok && !seen[n] && len(seen) < plan.MaxPages {
+			seen[n] = true
+		}
+	}
+	for _, s := range plan.seeds {
+		enqueue(s, 0)
+	}
+
+	inflight := 0
+	next := 0 // OrderInput: the next sequence number to yield
+	held := map[int]crawlOutcome{}
+	stopped := false
+	emit := func(o crawlOutcome) bool {
+		if o.err == nil && plan.SkipNoIndex && o.res.NoIndex {
+			return true
+		}
+		return yield(o.res, o.err)
+	}
+loop:
+	for {
+		var send chan crawlJob
+		var head crawlJob
+		if len(queue) > 0 && (plan.Order != OrderInput || len(held) < plan.ReorderBuffer) {
+			send, head = jobs, queue[0]
+		}
+		if send == nil && inflight == 0 {
+			break
+		}
+		select {
+		case send <- head:
+			queue = queue[1:]
+			inflight++
+		case o := <-outcomes:
+			inflight--
+			if o.err == nil {
+				// The page's final and canonical addresses name the same
+				// content: never crawl them again.
+				markSeen(o.res.FinalURL)
+				if o.res.Document != nil && o.res.Document.CanonicalURL != "" {
+					markSeen(o.res.Document.CanonicalURL)
+				}
+				if o.job.depth < plan.MaxDepth {
+					c.discover(plan, o, enqueue)
+				}
+			}
+			if plan.Order != OrderInput {
+				if !emit(o) {
+					stopped = true
+					break loop
+				}
+				continue
+			}
+			held[o.job.seq] = o
+			for {
+				h, ok := held[next]
+				if !ok {
+					break
+				}
+				delete(held, next)
+				next++
+				if !emit(h) {
+					stopped = true
+					break loop
+				}
+			}
+		case <-ctx.Done():
+			break loop
+		}
+	}
+	close(jobs)
+	cancel()
+	_ = g.Wait()
+	if !stopped && parent.Err() != nil {
+		yield(nil, newError("crawl", "", c.cause(parent, parent.Err())))
+	}
+}
+
+// discover queues the in-scope links of a crawled page.
+func (c *Client) discover(plan *crawlPlan, o crawlOutcome, enqueue func(string, int)) {
+	if plan.Follow == ScopeNone || o.res.Document == nil {
+		return
+	}
+	if plan.ObeyNoFollow && o.res.NoFollow {
+		return
+	}
+	base := o.res.FinalURL
+	if base == "" {
+		base = o.job.url
+	}
+	from, err := url.Parse(base)
+	if err != nil {
+		return
+	}
+	for _, l := range o.res.Document.Links {
+		if plan.ObeyNoFollow && l.NoFollow {
+			continue
+		}
+		lu, err := url.Parse(l.URL)
+		if err != nil {
+			continue
+		}
+		lu = from.ResolveReference(lu)
+		n, ok := urlnorm.NormalizeURL(lu)
+		if !ok {
+			continue
+		}
+		nu, err := url.Parse(n)
+		if err != nil || !plan.follows(from, nu) {
+			continue
+		}
+		enqueue(n, o.job.depth+1)
+	}
+}
