@@ -193,7 +193,9 @@ func (m *Compiled) Close(ctx context.Context) error {
 	return m.err
 }
 
-type token struct{}
+// token identifies the caller whose function singleflight ran (it must not be
+// zero-sized: distinct zero-sized allocations may share an address).
+type token struct{ _ byte }
 
 type flightResult struct {
 	owner    *token

@@ -19,7 +19,7 @@ type Stats struct {
 	Bytes      int64         `json:"bytes"`
 	Hits       int64         `json:"hits"`
 	Misses     int64         `json:"misses"`
-	HitRate    float64       `json:"hit_rate"` // Hits / (Hits + Misses), 0 when none
+	HitRate    float64       `json:"hit_rate"`       // Hits / (Hits + Misses), 0 when none
 	AvgLoad    time.Duration `json:"avg_load_ns"`    // mean verified load from disk
 	AvgCompile time.Duration `json:"avg_compile_ns"` // mean compile (miss)
 	Evictions  int64         `json:"evictions"`

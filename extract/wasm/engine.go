@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -188,7 +189,11 @@ func (e *Engine) init(ctx context.Context) error {
 		e.closeInstance(first)
 		return err
 	}
-	e.pool = e.newPool(first)
+	p, err := e.newPool(first)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidOption, err)
+	}
+	e.pool = p
 	return nil
 }
 
@@ -392,17 +397,21 @@ func (e *Engine) Close(ctx context.Context) error {
 
 	done := make(chan struct{})
 	go func() { e.inflight.Wait(); close(done) }()
-	var waitErr error
+	var waitErr, rtErr error
 	select {
 	case <-done:
 	case <-ctx.Done():
 		waitErr = fmt.Errorf("wasm: close: %w", ctx.Err())
+		// Closing the runtime interrupts the guests still running.
+		rtErr = e.closeRuntime(context.WithoutCancel(ctx))
+		<-done
 	}
-	ctx = context.WithoutCancel(ctx)
-	// Closing the runtime interrupts guests still running.
-	rtErr := e.closeRuntime(ctx)
-	<-done
-	poolErr := e.pool.Close(ctx)
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	poolErr := e.pool.Close(pctx)
+	if rtErr == nil {
+		rtErr = e.closeRuntime(pctx)
+	}
 	return errors.Join(waitErr, poolErr, rtErr)
 }
 

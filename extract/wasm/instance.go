@@ -10,11 +10,11 @@ import (
 // instance is one instantiated guest. It is used by one goroutine at a time
 // (the pool hands it out exclusively).
 type instance struct {
-	mod                                     api.Module
-	mem                                     api.Memory
+	mod                                      api.Module
+	mem                                      api.Memory
 	alloc, free, extract, infoFn, abiVersion api.Function
-	docs                                    int
-	stack                                   [2]uint64
+	docs                                     int
+	stack                                    [2]uint64
 }
 
 // call calls fn with params and returns its single result (0 if none),

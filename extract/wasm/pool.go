@@ -2,111 +2,69 @@ package wasm
 
 import (
 	"context"
-	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/riptide-go/riptide/pool"
 )
 
 // instancePool hands out instances exclusively. It is the one place where
-// the engine meets its pooling strategy.
+// the engine meets its pooling strategy; *pool.Pool[*instance] implements
+// it.
 type instancePool interface {
 	// Acquire returns an idle instance or creates one; it waits (bounded by
 	// ctx) while max instances are checked out.
 	Acquire(ctx context.Context) (*instance, error)
 	// Release gives inst back; a non-nil err (a fault) closes it.
 	Release(inst *instance, err error)
-	// Close closes idle instances; instances released later are closed.
+	// Close closes the instances, waiting for checked-out ones until ctx
+	// ends.
 	Close(ctx context.Context) error
 }
 
-// newPool builds the engine's pool around the first instance (already
-// created and checked by New).
-func (e *Engine) newPool(first *instance) instancePool {
-	p := &localPool{
-		sem:     make(chan struct{}, e.cfg.poolMax),
-		create:  e.newInstance,
-		destroy: e.closeInstance,
-		keep: func(in *instance) bool {
-			if e.cfg.perCall {
-				return false
+// idleTimeout closes pooled instances above the minimum after this long
+// unused: a Go guest's memory never shrinks.
+const idleTimeout = 2 * time.Minute
+
+// newPool builds the engine's pool. first (already created and checked by
+// New) is handed out before any new instance is made.
+func (e *Engine) newPool(first *instance) (instancePool, error) {
+	var seed atomic.Pointer[instance]
+	seed.Store(first)
+	cfg := pool.Config[*instance]{
+		New: func(ctx context.Context) (*instance, error) {
+			if in := seed.Swap(nil); in != nil {
+				return in, nil
 			}
-			if e.cfg.recycleDocs > 0 && in.docs >= e.cfg.recycleDocs {
-				return false
-			}
-			if e.cfg.recycleMem > 0 && in.memSize() > e.cfg.recycleMem {
-				return false
-			}
-			return true
+			return e.newInstance(ctx)
 		},
+		Close:       func(in *instance) error { e.closeInstance(in); return nil },
+		Min:         e.cfg.poolMin,
+		Max:         e.cfg.poolMax,
+		Target:      max(e.cfg.poolMin, 1),
+		MaxUses:     e.cfg.recycleDocs,
+		IdleTimeout: idleTimeout,
+		Logger:      e.log,
 	}
-	p.idle = append(p.idle, first)
-	if !p.keep(first) {
-		p.idle = p.idle[:0]
-		e.closeInstance(first)
+	if e.cfg.recycleMem > 0 {
+		cfg.Mem = func(in *instance) int64 { return in.memSize() }
+		cfg.MaxMem = e.cfg.recycleMem
 	}
-	return p
-}
-
-// localPool is a bounded LIFO pool: the most recently used instance is
-// reused first (its memory is warm).
-type localPool struct {
-	sem     chan struct{}
-	create  func(context.Context) (*instance, error)
-	destroy func(*instance)
-	keep    func(*instance) bool
-
-	mu     sync.Mutex
-	idle   []*instance
-	closed bool
-}
-
-func (p *localPool) Acquire(ctx context.Context) (*instance, error) {
-	select {
-	case p.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	if e.cfg.perCall {
+		// A fresh instance per document, created by the caller.
+		cfg.MaxUses, cfg.Target, cfg.Min, cfg.IdleTimeout = 1, -1, 0, 0
 	}
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		<-p.sem
-		return nil, ErrClosed
-	}
-	if n := len(p.idle); n > 0 {
-		in := p.idle[n-1]
-		p.idle = p.idle[:n-1]
-		p.mu.Unlock()
-		return in, nil
-	}
-	p.mu.Unlock()
-	in, err := p.create(ctx)
+	p, err := pool.New(cfg)
 	if err != nil {
-		<-p.sem
+		if in := seed.Swap(nil); in != nil {
+			e.closeInstance(in)
+		}
 		return nil, err
 	}
-	return in, nil
-}
-
-func (p *localPool) Release(in *instance, err error) {
-	defer func() { <-p.sem }()
-	if err == nil && p.keep(in) {
-		p.mu.Lock()
-		if !p.closed {
-			p.idle = append(p.idle, in)
-			p.mu.Unlock()
-			return
+	if e.cfg.perCall {
+		if in := seed.Swap(nil); in != nil {
+			e.closeInstance(in)
 		}
-		p.mu.Unlock()
 	}
-	p.destroy(in)
-}
-
-func (p *localPool) Close(context.Context) error {
-	p.mu.Lock()
-	p.closed = true
-	idle := p.idle
-	p.idle = nil
-	p.mu.Unlock()
-	for _, in := range idle {
-		p.destroy(in)
-	}
-	return nil
+	return p, nil
 }
