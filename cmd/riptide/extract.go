@@ -35,7 +35,12 @@ func runExtract(ctx context.Context, e env, args []string) int {
 		fmt.Fprintf(e.stderr, "riptide: unknown format %q (want json, markdown or text)\n", *format)
 		return exitUsage
 	}
-	c, err := riptide.New(g.clientOptions()...)
+	lc, err := g.load(fs)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "riptide:", err)
+		return exitInvalid
+	}
+	c, err := riptide.New(clientOptions(lc)...)
 	if err != nil {
 		return exitCode(e, err)
 	}

@@ -75,43 +75,76 @@ type env struct {
 	getenv         func(string) string
 }
 
-// globals are the flags every command shares.
+// globals are the flags every command shares. Their values only matter
+// when set: the effective configuration comes from load.
 type globals struct {
+	configPath   string
 	cacheDir     string
 	allowPrivate bool
 	userAgent    string
 	timeout      time.Duration
 	engine       string
+	getenv       func(string) string
 }
 
 func (g *globals) register(fs *flag.FlagSet, getenv func(string) string) {
-	def := getenv("RIPTIDE_CACHE_DIR")
-	if def == "" {
-		if d, err := os.UserCacheDir(); err == nil {
-			def = filepath.Join(d, "riptide")
-		}
-	}
-	fs.StringVar(&g.cacheDir, "cache-dir", def, "directory of the store file and compiled-module cache")
+	g.getenv = getenv
+	fs.StringVar(&g.configPath, "config", "", "configuration file (default: riptide.toml in the user config dir)")
+	fs.StringVar(&g.cacheDir, "cache-dir", "", "directory of the store file and compiled-module cache (env RIPTIDE_CACHE_DIR)")
 	fs.BoolVar(&g.allowPrivate, "allow-private", false, "allow loopback and private network targets")
 	fs.StringVar(&g.userAgent, "user-agent", "", "User-Agent for requests and robots.txt")
 	fs.DurationVar(&g.timeout, "timeout", 0, "time budget per fetch (default 30s)")
-	fs.StringVar(&g.engine, "engine", "static", "engine: static|wasm|headless|stealth|auto")
+	fs.StringVar(&g.engine, "engine", "", "engine: static|wasm|headless|stealth|auto (default static)")
 }
 
-// clientOptions maps the global flags onto Client options.
-func (g *globals) clientOptions() []riptide.Option {
-	opts := []riptide.Option{riptide.WithEngine(riptide.Engine(g.engine))}
-	if g.cacheDir != "" {
-		opts = append(opts, riptide.WithCacheDir(g.cacheDir))
+// load returns the effective configuration: defaults < file < environment
+// < the flags set on fs.
+func (g *globals) load(fs *flag.FlagSet) (*loadedConfig, error) {
+	path, explicit := g.configPath, g.configPath != ""
+	if !explicit {
+		path = g.getenv("RIPTIDE_CONFIG")
+		explicit = path != ""
 	}
-	if g.allowPrivate {
+	if path == "" {
+		path = defaultConfigPath()
+	}
+	lc, err := loadConfig(path, explicit, g.getenv)
+	if err != nil {
+		return nil, err
+	}
+	if err := lc.applyFlags(fs, globalFlagKeys); err != nil {
+		return nil, err
+	}
+	if lc.Client.CacheDir == "" {
+		if d, err := os.UserCacheDir(); err == nil {
+			lc.Client.CacheDir = filepath.Join(d, "riptide")
+		}
+	}
+	return lc, nil
+}
+
+// clientOptions maps the configuration onto Client options.
+func clientOptions(lc *loadedConfig) []riptide.Option {
+	c := lc.Client
+	opts := []riptide.Option{
+		riptide.WithEngine(riptide.Engine(c.Engine)),
+		riptide.WithMaxBodyBytes(c.MaxBodyBytes),
+		riptide.WithPerHostLimit(lc.Crawl.PerHost, time.Duration(lc.Crawl.PerHostDelay)),
+	}
+	if c.CacheDir != "" {
+		opts = append(opts, riptide.WithCacheDir(c.CacheDir))
+	}
+	if c.AllowPrivate {
 		opts = append(opts, riptide.AllowPrivateNetworks())
 	}
-	if g.userAgent != "" {
-		opts = append(opts, riptide.WithUserAgent(g.userAgent))
+	if c.UserAgent != "" {
+		opts = append(opts, riptide.WithUserAgent(c.UserAgent))
 	}
-	if g.timeout > 0 {
-		opts = append(opts, riptide.WithTimeout(g.timeout))
+	if c.Timeout > 0 {
+		opts = append(opts, riptide.WithTimeout(time.Duration(c.Timeout)))
+	}
+	if c.IgnoreRobots {
+		opts = append(opts, riptide.WithIgnoreRobots())
 	}
 	return opts
 }
@@ -126,6 +159,7 @@ func commands() []command {
 	return []command{
 		{"extract", "extract one URL, file or stdin", runExtract},
 		{"bench", "benchmarks: bench extract", runBench},
+		{"config", "config show: the effective configuration and its sources", runConfig},
 		{"version", "print the version", func(_ context.Context, e env, _ []string) int {
 			fmt.Fprintln(e.stdout, "riptide", riptide.Version)
 			return exitOK
@@ -171,7 +205,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // takesValue reports whether a global flag consumes the next argument.
 func takesValue(name string) bool {
 	switch name {
-	case "cache-dir", "user-agent", "timeout", "engine":
+	case "cache-dir", "user-agent", "timeout", "engine", "config":
 		return true
 	}
 	return false
@@ -183,7 +217,7 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "global flags: --cache-dir DIR --allow-private --user-agent UA --timeout D --engine E")
+	fmt.Fprintln(w, "global flags: --config FILE --cache-dir DIR --allow-private --user-agent UA --timeout D --engine E")
 }
 
 // exitCode maps an error to the documented exit code and prints it.
