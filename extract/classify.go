@@ -7,7 +7,7 @@ import (
 
 // Element flags set by classify and the content walk.
 const (
-	fBlock    uint16 = 1 << iota // a block-level element: owns the text inside it
+	fBlock    uint32 = 1 << iota // a block-level element: owns the text inside it
 	fBoiler                      // tag, role, class or id says boilerplate
 	fStrong                      // the boilerplate mark is a strong one (comments, ads...)
 	fPositive                    // class, id, role or itemprop says article body
@@ -23,6 +23,7 @@ const (
 	fPre                         // pre: whitespace is kept
 	fInBoiler                    // has an effective boilerplate ancestor-or-self
 	fKeepAll                     // the article root candidate marked by itemprop=articleBody
+	fItem                        // li, td, th, dd, dt
 )
 
 // dropTag reports whether an element and its subtree are never page
@@ -62,7 +63,7 @@ func blockTag(a atom.Atom) bool {
 
 // classify returns the flags an element earns from its own tag and
 // attributes. It allocates nothing.
-func classify(n *html.Node) (flags uint16, hidden bool) {
+func classify(n *html.Node) (flags uint32, hidden bool) {
 	switch n.DataAtom {
 	case atom.Nav, atom.Aside, atom.Footer, atom.Header:
 		flags |= fBoiler
@@ -84,6 +85,8 @@ func classify(n *html.Node) (flags uint16, hidden bool) {
 		flags |= fTable
 	case atom.Pre:
 		flags |= fPre
+	case atom.Li, atom.Td, atom.Th, atom.Dd, atom.Dt:
+		flags |= fItem
 	case atom.Iframe, atom.Video, atom.Audio:
 		flags |= fNoText
 	}
@@ -205,10 +208,12 @@ var prefixWords = [...]struct {
 
 // classWords classifies a class or id attribute. Each space separated
 // name is split into words at '-', '_' and case changes; a name counts as
-// boilerplate when it holds a strong boilerplate word, or a weak one not
-// followed by a positive word ("entry-meta" yes, "meta-content" no).
-func classWords(v string) uint16 {
-	var flags uint16
+// boilerplate when it holds a boilerplate word ("entry-meta",
+// "footer-text"), and as positive when it holds a positive word and no
+// boilerplate one. Strong words (comments, ads, share bars) keep the mark
+// even when another class name of the element is positive.
+func classWords(v string) uint32 {
+	var flags uint32
 	var buf [32]byte
 	i := 0
 	for i < len(v) {
@@ -275,7 +280,7 @@ func classWords(v string) uint16 {
 		}
 		if strong {
 			flags |= fBoiler | fStrong
-		} else if lastNeg >= 0 && lastPos < lastNeg {
+		} else if lastNeg >= 0 {
 			flags |= fBoiler
 		} else if lastPos >= 0 {
 			flags |= fPositive

@@ -31,8 +31,9 @@ import (
 
 // Weights of the block score.
 const (
-	linkPenalty  = 3  // a link character counts as -linkPenalty+1
+	linkPenalty  = 2  // a link character counts as -linkPenalty+1
 	blockPenalty = 20 // every block with text costs this many characters
+	itemPenalty  = 5  // and every table cell or list item this many
 	// falseAlarmShare: a boilerplate mark on an element holding more than
 	// this share of the page's good text is ignored.
 	falseAlarmShare = 0.5
@@ -48,9 +49,10 @@ type nodeInfo struct {
 	ownLink int32 // part of ownText inside links
 	text    int32 // subtree text
 	link    int32 // subtree link text
-	good    float32
+	good    float32 // subtree weight of the good blocks, marks ignored
+	pgood   float32 // part of good in <p> blocks
 	score   float32
-	flags   uint16
+	flags   uint32
 }
 
 // scorer holds the state of one detection. It is reused via
@@ -148,10 +150,18 @@ func (s *scorer) closeOpen(cur int32) {
 	}
 }
 
-// blockWeight is the score of one block's own text.
-func blockWeight(text, link int32) float32 {
+// blockWeight is the score of one block's own text. Table cells and list
+// items are short by nature and cost less than other blocks.
+func blockWeight(text, link int32, flags uint32) float32 {
 	if text == 0 {
 		return 0
+	}
+	if flags&fItem != 0 {
+		if link == 0 {
+			// A short cell or item without links is neutral, not bad.
+			return max(float32(text-itemPenalty), 0)
+		}
+		return float32(text-linkPenalty*link) - itemPenalty
 	}
 	return float32(text-linkPenalty*link) - blockPenalty
 }
@@ -164,10 +174,12 @@ func (s *scorer) choose() int32 {
 	for i := range in {
 		in[i].text = in[i].ownText
 		in[i].link = in[i].ownLink
-		if w := blockWeight(in[i].ownText, in[i].ownLink); w > 0 {
+		in[i].good, in[i].pgood = 0, 0
+		if w := blockWeight(in[i].ownText, in[i].ownLink, in[i].flags); w > 0 {
 			in[i].good = w
-		} else {
-			in[i].good = 0
+			if in[i].flags&fPara != 0 {
+				in[i].pgood = w
+			}
 		}
 	}
 	for i := len(in) - 1; i > 0; i-- {
@@ -175,12 +187,16 @@ func (s *scorer) choose() int32 {
 		in[p].text += in[i].text
 		in[p].link += in[i].link
 		in[p].good += in[i].good
+		in[p].pgood += in[i].pgood
 	}
-	total := in[0].good
-	// Pass 2: effective boilerplate marks, inherited downwards.
+	ptotal, gtotal := in[0].pgood, in[0].good
+	// Pass 2: effective boilerplate marks, inherited downwards. A mark on
+	// an element that holds most of the page's paragraph text is a false
+	// alarm ("has-sidebar" on the article's wrapper).
 	for i := range in {
 		f := in[i].flags
-		if f&fBoiler != 0 && total > 0 && in[i].good > falseAlarmShare*total {
+		if f&fBoiler != 0 && (ptotal > 0 && in[i].pgood > falseAlarmShare*ptotal ||
+			in[i].good > falseAlarmShare*gtotal && in[i].link*100 < in[i].text*35) {
 			f &^= fBoiler | fStrong
 			in[i].flags = f
 		}
@@ -197,7 +213,7 @@ func (s *scorer) choose() int32 {
 		if in[i].flags&fInBoiler != 0 {
 			in[i].score = -float32(in[i].ownText)
 		} else {
-			in[i].score = blockWeight(in[i].ownText, in[i].ownLink)
+			in[i].score = blockWeight(in[i].ownText, in[i].ownLink, in[i].flags)
 		}
 	}
 	for i := len(in) - 1; i > 0; i-- {
@@ -232,6 +248,11 @@ func (s *scorer) copyContent(root int32, fullPage bool) (*html.Node, contentStat
 	cp := &copier{s: s, root: root, fullPage: fullPage}
 	src := s.infos[root].n
 	dst := &html.Node{Type: html.ElementNode, DataAtom: src.DataAtom, Data: src.Data, Namespace: src.Namespace, Attr: src.Attr}
+	if ri := &s.infos[root]; ri.ownText > 0 {
+		cp.stats.TextChars += int(ri.ownText)
+		cp.stats.LinkChars += int(ri.ownLink)
+		cp.textSeen += ri.ownText - ri.ownLink
+	}
 	idx := root + 1
 	cp.children(src, dst, &idx)
 	cp.stats.ContentFound = cp.stats.TextChars > 0
