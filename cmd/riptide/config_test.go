@@ -61,6 +61,8 @@ func TestConfigErrors(t *testing.T) {
 	dir := t.TempDir()
 	unknown := filepath.Join(dir, "unknown.toml")
 	require.NoError(t, os.WriteFile(unknown, []byte("[client]\nuser_agnet = \"typo\"\n"), 0o600))
+	empty := filepath.Join(dir, "empty.toml")
+	require.NoError(t, os.WriteFile(empty, nil, 0o600))
 	badValue := filepath.Join(dir, "bad.toml")
 	require.NoError(t, os.WriteFile(badValue, []byte("[client]\ntimeout = \"soon\"\n"), 0o600))
 	cases := []struct {
@@ -71,7 +73,7 @@ func TestConfigErrors(t *testing.T) {
 		{"unknown key", "client.user_agnet", []string{"config", "show", "--config", unknown}, nil},
 		{"bad value", "timeout", []string{"config", "show", "--config", badValue}, nil},
 		{"missing explicit file", "no such file", []string{"config", "show", "--config", filepath.Join(dir, "absent.toml")}, nil},
-		{"bad env", "RIPTIDE_CRAWL_CONCURRENCY", []string{"config", "show"}, map[string]string{"RIPTIDE_CRAWL_CONCURRENCY": "many", "RIPTIDE_CONFIG": filepath.Join(dir, "none.toml")}},
+		{"bad env", "RIPTIDE_CRAWL_CONCURRENCY", []string{"config", "show"}, map[string]string{"RIPTIDE_CRAWL_CONCURRENCY": "many", "RIPTIDE_CONFIG": empty}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
