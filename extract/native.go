@@ -129,8 +129,6 @@ func (n *Native) Extract(ctx context.Context, in Input) (*Document, error) {
 		warnings = append(warnings, "no main content found")
 	}
 	doc.Text = writeText(content)
-	doc.WordCount = countWords(doc.Text)
-	doc.ReadingTimeSeconds = doc.WordCount * 60 / wordsPerMinute
 	doc.Markdown = writeMarkdown(content, base)
 	doc.HTML = writeHTML(content, base)
 	// content is a detached copy of the main content, so links are
@@ -145,23 +143,6 @@ func (n *Native) Extract(ctx context.Context, in Input) (*Document, error) {
 		NodesVisited: s.visited, Degraded: degraded, Warnings: warnings,
 	}
 	return doc, nil
-}
-
-// wordsPerMinute is the reading speed behind ReadingTimeSeconds.
-const wordsPerMinute = 238
-
-// countWords counts runs of letters and digits.
-func countWords(s string) int {
-	n := 0
-	in := false
-	for _, r := range s {
-		w := isWordRune(r)
-		if w && !in {
-			n++
-		}
-		in = w
-	}
-	return n
 }
 
 // boilerChars sums the text under effective boilerplate marks.
