@@ -1,6 +1,25 @@
 // Package timeout decides how long each stage of a request may take: a
-// fixed policy, and an adaptive one that learns per-domain budgets from
-// outcomes and retries timeouts with escalating budgets.
+// fixed policy ([Fixed]), an adaptive one that learns per-domain budgets
+// from outcomes ([Adaptive]), and [Do], which runs an operation under a
+// policy's budget and retries timeouts with escalating budgets.
+//
+// # Learning
+//
+// [Adaptive] keeps, per stage and domain, a sliding window of the
+// durations of the last successful attempts. Once a profile holds
+// MinSamples of them the budget is 1.5 × their p95, clamped to [Min, Max];
+// before that it is Default. Attempts that time out or fail are counted
+// (success rate, stats) but never enter the window: their duration says
+// only "at least the budget", and learning from it would let a site that
+// hangs ratchet its own budget up. Escalation for slow sites comes from
+// [Do]'s retries instead, and the successes those retries produce teach
+// the window.
+//
+// # Wiring
+//
+// A fetcher or renderer asks Budget before each attempt and Records the
+// outcome after it, or lets [Do] do both. A policy is shared by every
+// request of a Client and is safe for concurrent use.
 package timeout
 
 import "time"
@@ -20,8 +39,14 @@ type Outcome struct {
 	Duration time.Duration
 	// TimedOut is set when the attempt ran out of its budget.
 	TimedOut bool
-	// Err is the attempt's error, nil on success.
+	// Err is the attempt's error, nil on success. An error that is
+	// context.Canceled or context.DeadlineExceeded with TimedOut false
+	// means the caller gave up: the attempt is counted but not learned
+	// from.
 	Err error
+	// Budget is the budget the attempt ran under, when known (0: the
+	// policy assumes its current budget). It feeds Stats.TimeSaved.
+	Budget time.Duration
 }
 
 // Policy gives the time budget for a stage of a request to a URL and learns
@@ -56,4 +81,19 @@ func (f Fixed) Budget(Stage, string) time.Duration {
 // Record does nothing.
 func (Fixed) Record(Stage, string, Outcome) {}
 
-var _ Policy = Fixed{}
+// MaxBudget returns the same budget as Budget: a fixed policy does not
+// escalate on retries.
+func (f Fixed) MaxBudget(Stage) time.Duration { return f.Budget("", "") }
+
+// Capped is an optional interface for a [Policy] that bounds the budgets
+// [Do] escalates to on retries. A policy that does not implement it is
+// capped by RetryOptions.MaxBudget, if set.
+type Capped interface {
+	// MaxBudget returns the largest budget an attempt of stage may get.
+	MaxBudget(stage Stage) time.Duration
+}
+
+var (
+	_ Policy = Fixed{}
+	_ Capped = Fixed{}
+)
