@@ -24,6 +24,7 @@ const (
 	fInBoiler                    // has an effective boilerplate ancestor-or-self
 	fKeepAll                     // the article root candidate marked by itemprop=articleBody
 	fItem                        // li, td, th, dd, dt
+	fListing                     // a list of articles (teasers), never a false alarm
 )
 
 // dropTag reports whether an element and its subtree are never page

@@ -37,21 +37,28 @@ const (
 	// falseAlarmShare: a boilerplate mark on an element holding more than
 	// this share of the page's good text is ignored.
 	falseAlarmShare = 0.5
+	// positiveShare: an article-marked element inside the best one is
+	// chosen instead when it has this share of the best one's score.
+	positiveShare = 0.75
+	// listingArticles: an element with this many <article> children is
+	// a listing (related posts, a feed), not an article.
+	listingArticles = 3
 )
 
 // nodeInfo is one kept element of the page.
 type nodeInfo struct {
 	n       *html.Node
 	parent  int32
-	end     int32 // index past the last element of the subtree
-	blk     int32 // index of the nearest block ancestor-or-self
-	ownText int32 // collapsed length of the text owned by this block
-	ownLink int32 // part of ownText inside links
-	text    int32 // subtree text
-	link    int32 // subtree link text
+	end     int32   // index past the last element of the subtree
+	blk     int32   // index of the nearest block ancestor-or-self
+	ownText int32   // collapsed length of the text owned by this block
+	ownLink int32   // part of ownText inside links
+	text    int32   // subtree text
+	link    int32   // subtree link text
 	good    float32 // subtree weight of the good blocks, marks ignored
 	pgood   float32 // part of good in <p> blocks
 	score   float32
+	nested  int32 // <article> children: three or more make a listing
 	flags   uint32
 }
 
@@ -184,6 +191,12 @@ func (s *scorer) choose() int32 {
 	}
 	for i := len(in) - 1; i > 0; i-- {
 		p := in[i].parent
+		if in[i].n.DataAtom == atom.Article {
+			if in[p].nested++; in[p].nested == listingArticles {
+				// A list of articles is a listing of teasers.
+				in[p].flags |= fListing
+			}
+		}
 		in[p].text += in[i].text
 		in[p].link += in[i].link
 		in[p].good += in[i].good
@@ -200,7 +213,7 @@ func (s *scorer) choose() int32 {
 			f &^= fBoiler | fStrong
 			in[i].flags = f
 		}
-		inb := f&fBoiler != 0
+		inb := f&(fBoiler|fListing) != 0
 		if i > 0 && in[in[i].parent].flags&fInBoiler != 0 {
 			inb = true
 		}
@@ -222,13 +235,26 @@ func (s *scorer) choose() int32 {
 	best := int32(0)
 	bestScore := in[0].score
 	for i := 1; i < len(in); i++ {
-		sc := in[i].score
-		if in[i].flags&fPositive != 0 && in[i].flags&fInBoiler == 0 {
-			sc *= 1.05
-		}
-		if sc >= bestScore {
+		if sc := in[i].score; sc >= bestScore {
 			best, bestScore = int32(i), sc
 		}
+	}
+	// A container the page itself calls the article (<article>,
+	// itemprop=articleBody, an "entry-content" class...) inside the best
+	// element is preferred when it keeps most of its score: what the best
+	// element adds around it is more likely teasers than text.
+	if bestScore > 0 {
+		pick, pickScore := best, float32(0)
+		for i := best + 1; i < in[best].end; i++ {
+			f := in[i].flags
+			if f&fPositive == 0 || f&fInBoiler != 0 {
+				continue
+			}
+			if sc := in[i].score; sc >= positiveShare*bestScore && sc >= pickScore {
+				pick, pickScore = i, sc
+			}
+		}
+		best = pick
 	}
 	return best
 }
@@ -310,7 +336,7 @@ func (cp *copier) keep(i int32) bool {
 		return true
 	}
 	f := info.flags
-	if f&fBoiler != 0 {
+	if f&(fBoiler|fListing) != 0 {
 		return false
 	}
 	if f&fBlock == 0 {
