@@ -25,6 +25,7 @@ const (
 	fKeepAll                     // the article root candidate marked by itemprop=articleBody
 	fItem                        // li, td, th, dd, dt
 	fListing                     // a list of articles (teasers), never a false alarm
+	fCaption                     // figcaption: kept in the content, not in its text
 )
 
 // dropTag reports whether an element and its subtree are never page
@@ -80,7 +81,9 @@ func classify(n *html.Node) (flags uint32, hidden bool) {
 		flags |= fTime
 	case atom.Ul, atom.Ol, atom.Dl:
 		flags |= fList
-	case atom.Figure, atom.Figcaption:
+	case atom.Figcaption:
+		flags |= fFigure | fCaption
+	case atom.Figure:
 		flags |= fFigure
 	case atom.Table:
 		flags |= fTable
@@ -187,7 +190,7 @@ var exactWords = map[string]uint8{
 	"recommend": wStrong, "recommended": wStrong, "recommendations": wStrong,
 	"more": wNone, "next": wWeak, "prev": wWeak, "previous": wWeak,
 	"contributor": wWeak, "contributors": wWeak, "credit": wWeak,
-	"credits": wWeak, "caption": wNone, "dateline": wDate, "date": wDate,
+	"credits": wWeak, "caption": wWeak, "dateline": wDate, "date": wDate,
 	"time": wDate, "timestamp": wDate, "published": wDate, "updated": wDate,
 	"pubdate": wDate,
 }

@@ -213,7 +213,7 @@ func (s *scorer) choose() int32 {
 			f &^= fBoiler | fStrong
 			in[i].flags = f
 		}
-		inb := f&(fBoiler|fListing) != 0
+		inb := f&(fBoiler|fListing|fCaption) != 0
 		if i > 0 && in[in[i].parent].flags&fInBoiler != 0 {
 			inb = true
 		}
@@ -310,7 +310,7 @@ func (cp *copier) children(src, dst *html.Node, idx *int32) {
 			*idx = i + 1
 			n := &html.Node{Type: html.ElementNode, DataAtom: c.DataAtom, Data: c.Data, Namespace: c.Namespace, Attr: c.Attr}
 			dst.AppendChild(n)
-			if info.flags&fBlock != 0 && info.ownText > 0 {
+			if info.flags&fBlock != 0 && info.ownText > 0 && info.flags&fInBoiler == 0 {
 				cp.stats.TextChars += int(info.ownText)
 				cp.stats.LinkChars += int(info.ownLink)
 				if info.flags&fHeading == 0 {

@@ -85,7 +85,8 @@ func (w *textWriter) node(n *html.Node) {
 	case atom.Hr:
 		w.sep(3)
 		return
-	case atom.Iframe, atom.Video, atom.Audio, atom.Img:
+	case atom.Iframe, atom.Video, atom.Audio, atom.Img, atom.Figcaption:
+		// Captions belong to their media, not to the running text.
 		return
 	case atom.P, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6,
 		atom.Ul, atom.Ol, atom.Dl, atom.Table, atom.Blockquote, atom.Pre,
@@ -186,4 +187,3 @@ func (w *textWriter) text(s string) {
 		i += size
 	}
 }
-
