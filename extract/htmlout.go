@@ -1,0 +1,256 @@
+package extract
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// htmlMaxDepth bounds the element nesting written as markup; deeper
+// content is written as text.
+const htmlMaxDepth = 256
+
+// htmlDropAtoms are elements left out of the cleaned HTML with their
+// content. Iframes, embeds and media players are listed in
+// Document.Media instead.
+var htmlDropAtoms = map[atom.Atom]bool{
+	atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true,
+	atom.Head: true, atom.Title: true, atom.Meta: true, atom.Link: true, atom.Base: true,
+	atom.Iframe: true, atom.Frame: true, atom.Frameset: true, atom.Object: true,
+	atom.Embed: true, atom.Applet: true, atom.Param: true, atom.Svg: true, atom.Math: true,
+	atom.Canvas: true, atom.Form: true, atom.Input: true, atom.Select: true,
+	atom.Textarea: true, atom.Button: true, atom.Option: true, atom.Optgroup: true,
+	atom.Datalist: true, atom.Dialog: true, atom.Map: true, atom.Area: true,
+	atom.Video: true, atom.Audio: true, atom.Track: true,
+	atom.Slot: true, atom.Noembed: true, atom.Noframes: true,
+}
+
+// htmlUnwrapAtoms are elements replaced by their content: wrappers that
+// carry no meaning once classes and styles are gone.
+var htmlUnwrapAtoms = map[atom.Atom]bool{
+	atom.Html: true, atom.Body: true, atom.Font: true, atom.Center: true,
+	atom.Label: true, atom.Fieldset: true, atom.Legend: true,
+}
+
+// htmlKeepAttrs are the attributes kept; URL attributes are resolved.
+var htmlKeepAttrs = map[string]bool{
+	"href": true, "src": true, "alt": true, "title": true, "colspan": true,
+	"rowspan": true, "lang": true, "datetime": true, "start": true,
+	"reversed": true, "srcset": true, "width": true, "height": true,
+	"dir": true, "cite": true, "scope": true, "headers": true, "abbr": true,
+	"open": true, "value": true,
+}
+
+// writeHTML writes the content subtree as cleaned HTML: scripts, styles,
+// forms, frames and embedded players are dropped with their content;
+// classes, ids, inline styles, event handlers and every other attribute
+// not in a short list (href, src, srcset, alt, title, colspan, rowspan,
+// lang, datetime, ...) are dropped; URLs are resolved against base and
+// javascript: URLs removed; lazy-loaded images get their real src;
+// comments and hidden elements are dropped; white space outside <pre> is
+// collapsed. The output is well-formed (every element closed, attributes
+// quoted and escaped) and valid UTF-8.
+func writeHTML(content *html.Node, base *url.URL) string {
+	if content == nil {
+		return ""
+	}
+	if base == nil {
+		base = &url.URL{}
+	}
+	h := &htmlWriter{base: base}
+	if content.Type == html.DocumentNode {
+		h.children(content, 0, false)
+	} else {
+		h.node(content, 0, false)
+	}
+	return validUTF8(strings.TrimSpace(h.b.String()))
+}
+
+type htmlWriter struct {
+	b    strings.Builder
+	base *url.URL
+}
+
+func (h *htmlWriter) children(n *html.Node, depth int, pre bool) {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		h.node(c, depth+1, pre)
+	}
+}
+
+func (h *htmlWriter) node(n *html.Node, depth int, pre bool) {
+	switch n.Type {
+	case html.TextNode:
+		h.text(n.Data, pre)
+		return
+	case html.DocumentNode:
+		h.children(n, depth, pre)
+		return
+	case html.ElementNode:
+	default:
+		return // comments, doctypes
+	}
+	if n.Namespace != "" || htmlDropAtoms[n.DataAtom] || hasAttrOf(n, "hidden") {
+		return
+	}
+	if strings.EqualFold(attrOf(n, "aria-hidden"), "true") && n.DataAtom != atom.Img {
+		return
+	}
+	if depth > htmlMaxDepth {
+		h.text(" "+textOf(n, textLimitDefault)+" ", false)
+		return
+	}
+	// Unknown and custom elements (<my-widget>) and meaningless wrappers
+	// are replaced by their content.
+	if n.DataAtom == 0 || htmlUnwrapAtoms[n.DataAtom] {
+		h.children(n, depth, pre)
+		return
+	}
+	switch n.DataAtom {
+	case atom.Img:
+		src := bestImageURL(n, h.base)
+		if src == "" {
+			return
+		}
+		h.b.WriteString("<img")
+		h.attr("src", src)
+		h.attrs(n, "src", "srcset")
+		h.b.WriteString(">")
+		return
+	case atom.Source:
+		if !isElem(n.Parent, atom.Picture) {
+			return
+		}
+	}
+	tag := n.DataAtom.String()
+	h.b.WriteByte('<')
+	h.b.WriteString(tag)
+	h.attrs(n)
+	h.b.WriteByte('>')
+	if voidElement(n.DataAtom) {
+		return
+	}
+	h.children(n, depth, pre || n.DataAtom == atom.Pre || n.DataAtom == atom.Textarea)
+	h.b.WriteString("</")
+	h.b.WriteString(tag)
+	h.b.WriteByte('>')
+}
+
+// attrs writes n's kept attributes, skipping the names in skip.
+func (h *htmlWriter) attrs(n *html.Node, skip ...string) {
+	seen := 0
+next:
+	for _, a := range n.Attr {
+		if a.Namespace != "" || !htmlKeepAttrs[a.Key] {
+			continue
+		}
+		for _, s := range skip {
+			if a.Key == s {
+				continue next
+			}
+		}
+		if seen++; seen > 32 {
+			return
+		}
+		v := a.Val
+		switch a.Key {
+		case "href", "src", "cite":
+			if v = resolveRef(h.base, v); v == "" {
+				continue
+			}
+		case "srcset":
+			if n.DataAtom != atom.Source && n.DataAtom != atom.Img {
+				continue
+			}
+			cands := appendSrcset(nil, v, h.base)
+			if len(cands) == 0 {
+				continue
+			}
+			v = formatSrcset(cands)
+		}
+		h.attr(a.Key, v)
+	}
+}
+
+func (h *htmlWriter) attr(k, v string) {
+	h.b.WriteByte(' ')
+	h.b.WriteString(k)
+	h.b.WriteString(`="`)
+	h.b.WriteString(html.EscapeString(truncUTF8(v, 8192)))
+	h.b.WriteByte('"')
+}
+
+// text writes escaped text, collapsing white space outside <pre>. A
+// collapsed run is a newline when it held one, so the output stays
+// readable, and goes when it would follow other white space.
+func (h *htmlWriter) text(s string, pre bool) {
+	if pre {
+		h.b.WriteString(html.EscapeString(s))
+		return
+	}
+	for i := 0; i < len(s); {
+		if isSpaceByte(s[i]) {
+			nl := false
+			for i < len(s) && isSpaceByte(s[i]) {
+				nl = nl || s[i] == '\n'
+				i++
+			}
+			if last := h.lastByte(); last != 0 && last != ' ' && last != '\n' {
+				if nl {
+					h.b.WriteByte('\n')
+				} else {
+					h.b.WriteByte(' ')
+				}
+			}
+			continue
+		}
+		j := i
+		for j < len(s) && !isSpaceByte(s[j]) {
+			j++
+		}
+		h.b.WriteString(html.EscapeString(s[i:j]))
+		i = j
+	}
+}
+
+func (h *htmlWriter) lastByte() byte {
+	s := h.b.String()
+	if s == "" {
+		return 0
+	}
+	return s[len(s)-1]
+}
+
+// formatSrcset writes srcset candidates back as an attribute value.
+func formatSrcset(cands []SrcsetCandidate) string {
+	var b strings.Builder
+	for i, c := range cands {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strings.ReplaceAll(c.URL, ",", "%2C"))
+		switch {
+		case c.Width > 0:
+			b.WriteByte(' ')
+			b.WriteString(strconv.Itoa(c.Width))
+			b.WriteByte('w')
+		case c.Density > 0:
+			b.WriteByte(' ')
+			b.WriteString(strconv.FormatFloat(c.Density, 'f', -1, 64))
+			b.WriteByte('x')
+		}
+	}
+	return b.String()
+}
+
+// voidElement reports elements that have no end tag.
+func voidElement(a atom.Atom) bool {
+	switch a {
+	case atom.Area, atom.Base, atom.Br, atom.Col, atom.Embed, atom.Hr, atom.Img,
+		atom.Input, atom.Link, atom.Meta, atom.Source, atom.Track, atom.Wbr:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,209 @@
+package extract
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/language"
+)
+
+// normalizeLang turns a language attribute or header value ("en_US",
+// "pt-br", "en-US,en;q=0.8") into a canonical BCP 47 tag, or "" when it is
+// not a usable language.
+func normalizeLang(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, ",;"); i >= 0 {
+		s = strings.TrimSpace(s[:i])
+	}
+	if s == "" || len(s) > 35 {
+		return ""
+	}
+	s = strings.ReplaceAll(s, "_", "-")
+	switch strings.ToLower(s) {
+	case "x-default", "und", "mul", "zxx", "*":
+		return ""
+	}
+	t, err := language.Parse(s)
+	if err != nil {
+		return ""
+	}
+	if b, conf := t.Base(); conf == language.No || b.String() == "und" {
+		return ""
+	}
+	return t.String()
+}
+
+// Content-based language detection: a cheap guess from the body text for
+// pages that do not declare their language. Scripts with one dominant
+// language (Cyrillic, CJK, Greek...) are told apart by code points; Latin
+// script languages by counting very frequent function words.
+
+// langSampleBytes bounds the text looked at.
+const langSampleBytes = 4096
+
+// stopWordLangs lists the languages told apart by function words, in the
+// bit order of stopWords' values.
+var stopWordLangs = []string{"en", "de", "fr", "es", "it", "pt", "nl", "sv", "pl", "tr", "id", "ru", "uk"}
+
+// stopWords maps a frequent, fairly distinctive word to the set (bit i =
+// stopWordLangs[i]) of languages it is frequent in.
+var stopWords = func() map[string]uint16 {
+	lists := [][]string{
+		// en
+		{"the", "and", "of", "to", "is", "that", "it", "with", "for", "was", "this", "are", "be", "have", "not", "you", "which", "from", "they", "by", "or", "his", "her", "but", "were", "has", "been", "their", "will", "would", "an", "at", "on", "in", "we"},
+		// de
+		{"der", "die", "und", "das", "ist", "nicht", "sich", "mit", "den", "auf", "ein", "eine", "auch", "dem", "des", "zu", "von", "für", "im", "wird", "sie", "es", "wir", "ich", "aber", "oder", "werden", "wie", "nach", "bei", "noch", "einer"},
+		// fr
+		{"le", "la", "les", "des", "et", "est", "une", "du", "dans", "que", "pour", "qui", "pas", "sur", "au", "avec", "il", "elle", "ce", "sont", "nous", "vous", "mais", "ou", "par", "plus", "aux", "cette", "être", "à"},
+		// es
+		{"el", "la", "los", "las", "y", "que", "del", "es", "en", "por", "una", "con", "para", "se", "no", "su", "al", "lo", "como", "más", "pero", "sus", "le", "ya", "fue", "este", "entre", "muy", "también"},
+		// it
+		{"il", "di", "che", "e", "la", "per", "un", "non", "sono", "della", "del", "è", "una", "gli", "nel", "alla", "anche", "con", "ma", "si", "le", "dei", "più", "questo", "come", "delle", "nella"},
+		// pt
+		{"de", "que", "não", "uma", "os", "do", "da", "em", "para", "com", "é", "mais", "as", "dos", "das", "se", "mas", "foi", "ao", "ele", "no", "na", "seu", "sua", "também", "pelo", "pela", "muito", "são", "isso"},
+		// nl
+		{"de", "het", "een", "en", "van", "is", "dat", "niet", "op", "te", "zijn", "voor", "met", "ook", "maar", "aan", "er", "als", "bij", "nog", "wordt", "uit", "wat", "naar", "deze", "worden", "hij", "ze"},
+		// sv
+		{"och", "att", "det", "som", "en", "är", "av", "för", "med", "till", "den", "har", "inte", "om", "ett", "på", "jag", "men", "var", "de", "från", "kan", "så", "vi"},
+		// pl
+		{"i", "w", "nie", "na", "się", "z", "jest", "do", "to", "że", "o", "jak", "ale", "po", "co", "tak", "za", "od", "przez", "jego", "są", "dla", "czy", "tylko", "już", "być"},
+		// tr
+		{"ve", "bir", "bu", "da", "de", "için", "ile", "çok", "olarak", "daha", "gibi", "ama", "olan", "en", "kadar", "sonra", "ne", "var", "değil", "her", "ancak", "olduğu"},
+		// id
+		{"yang", "dan", "di", "ini", "itu", "dengan", "untuk", "tidak", "dari", "dalam", "akan", "pada", "juga", "ke", "karena", "ada", "oleh", "mereka", "bisa", "atau", "sudah", "saya"},
+		// ru
+		{"и", "в", "не", "на", "что", "с", "по", "это", "как", "он", "но", "из", "к", "для", "от", "так", "за", "же", "его", "был", "она", "только", "или", "было", "уже", "ещё", "если", "мы"},
+		// uk
+		{"і", "в", "не", "на", "що", "з", "у", "та", "це", "як", "до", "за", "від", "для", "але", "його", "або", "вже", "ще", "є", "був", "була", "також", "при", "ми", "які"},
+	}
+	m := make(map[string]uint16, 400)
+	for i, l := range lists {
+		for _, w := range l {
+			m[w] |= 1 << i
+		}
+	}
+	return m
+}()
+
+// detectLanguage guesses the language of text (only the first
+// langSampleBytes are read). It returns "" when unsure.
+func detectLanguage(text string) string {
+	if len(text) > langSampleBytes {
+		text = truncUTF8(text, langSampleBytes)
+	}
+	var (
+		letters                                       int
+		latin, cyr, han, kana, hangul, arabic, hebrew int
+		greek, thai, deva, persian, ukr               int
+	)
+	var hits [16]int
+	words := 0
+	var wb [32]byte
+	w := wb[:0]
+	flush := func() {
+		if len(w) == 0 {
+			return
+		}
+		words++
+		if bits, ok := stopWords[string(w)]; ok {
+			for i := range stopWordLangs {
+				if bits&(1<<i) != 0 {
+					hits[i]++
+				}
+			}
+		}
+		w = w[:0]
+	}
+	for _, r := range text {
+		if !unicode.IsLetter(r) {
+			if !unicode.IsMark(r) {
+				flush()
+			}
+			continue
+		}
+		letters++
+		switch {
+		case r < 0x250:
+			latin++
+		case r >= 0x400 && r < 0x530:
+			cyr++
+			switch r {
+			case 'і', 'ї', 'є', 'ґ', 'І', 'Ї', 'Є', 'Ґ':
+				ukr++
+			}
+		case r >= 0x370 && r < 0x400:
+			greek++
+		case r >= 0x590 && r < 0x600:
+			hebrew++
+		case r >= 0x600 && r < 0x700:
+			arabic++
+			switch r {
+			case 'پ', 'چ', 'ژ', 'گ', 'ی':
+				persian++
+			}
+		case r >= 0x900 && r < 0x980:
+			deva++
+		case r >= 0xE00 && r < 0xE80:
+			thai++
+		case r >= 0x3040 && r < 0x3100:
+			kana++
+		case r >= 0xAC00 && r < 0xD7B0 || r >= 0x1100 && r < 0x1200:
+			hangul++
+		case unicode.Is(unicode.Han, r):
+			han++
+		}
+		if len(w) < cap(w)-utf8.UTFMax {
+			w = utf8.AppendRune(w, unicode.ToLower(r))
+		}
+	}
+	flush()
+	if letters < 20 {
+		return ""
+	}
+	// Scripts used by essentially one language here.
+	switch {
+	case kana*10 > letters || kana > 0 && han+kana > letters/2 && kana*20 > han:
+		return "ja"
+	case hangul*3 > letters:
+		return "ko"
+	case han*2 > letters:
+		return "zh"
+	case greek*2 > letters:
+		return "el"
+	case hebrew*2 > letters:
+		return "he"
+	case arabic*2 > letters:
+		if persian*50 > arabic {
+			return "fa"
+		}
+		return "ar"
+	case thai*2 > letters:
+		return "th"
+	case deva*2 > letters:
+		return "hi"
+	case cyr*2 > letters:
+		if ukr*100 > cyr {
+			return "uk"
+		}
+		return "ru"
+	case latin*2 <= letters:
+		return ""
+	}
+	best, second := -1, 0
+	for i := range stopWordLangs {
+		if best < 0 || hits[i] > hits[best] {
+			if best >= 0 {
+				second = hits[best]
+			}
+			best = i
+		} else if hits[i] > second {
+			second = hits[i]
+		}
+	}
+	// Enough evidence, and a clear lead over the runner-up.
+	if best < 0 || hits[best] < 3 || hits[best]*20 < words || hits[best]*10 < second*12 {
+		return ""
+	}
+	return stopWordLangs[best]
+}

@@ -1,0 +1,178 @@
+package extract
+
+import (
+	"net/url"
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// maxLinks bounds the links listed for one page.
+const maxLinks = 10_000
+
+// collectLinks lists every link (<a href>, <area href>) of the page,
+// marking those inside content.
+//
+// URLs are resolved against base; with no base, relative URLs stay
+// relative. javascript: links and links to a fragment of the same page
+// ("#top") are skipped. mailto:, tel: and other non-web links are kept as
+// they are, never external: callers tell them apart by the URL scheme.
+// External means the host differs from base's host, ignoring a leading
+// "www." and letter case; with no base nothing is external. The text is
+// the anchor text collapsed, or an image's alt text, or the title or
+// aria-label. A link with the same URL and text as an earlier one is not
+// repeated (its InContent is merged into the first).
+func collectLinks(root, content *html.Node, base *url.URL) []Link {
+	if root == nil {
+		return nil
+	}
+	if base == nil {
+		base = &url.URL{}
+	}
+	baseHost := ""
+	if baseKnown(base) {
+		baseHost = normHost(base.Hostname())
+	}
+	// content may be a subtree of root or a detached copy of it: links
+	// found under content are in-content either way.
+	var contentLinks []Link
+	detached := content != nil && content != root && !isAncestor(root, content)
+	if detached {
+		contentLinks = walkLinks(content, nil, base, baseHost, maxLinks, true)
+	}
+	out := walkLinks(root, content, base, baseHost, maxLinks, false)
+	if detached && len(contentLinks) > 0 {
+		inContent := make(map[string]bool, len(contentLinks))
+		for _, l := range contentLinks {
+			inContent[l.URL+"\x00"+l.Text] = true
+		}
+		seen := make(map[string]bool, len(out))
+		for i := range out {
+			k := out[i].URL + "\x00" + out[i].Text
+			seen[k] = true
+			if inContent[k] {
+				out[i].InContent = true
+			}
+		}
+		// Links only the content copy has (rewritten by the cleaner).
+		for _, l := range contentLinks {
+			if k := l.URL + "\x00" + l.Text; !seen[k] && len(out) < maxLinks {
+				seen[k] = true
+				out = append(out, l)
+			}
+		}
+	}
+	return out
+}
+
+// walkLinks lists the links under root in document order, deduplicated,
+// marking those under content (when content is part of root's tree), or
+// all of them when all is set.
+func walkLinks(root, content *html.Node, base *url.URL, baseHost string, limit int, all bool) []Link {
+	var out []Link
+	index := make(map[string]int)
+	type entry struct {
+		n         *html.Node
+		inContent bool
+	}
+	stack := []entry{{root, all || root == content}}
+	for len(stack) > 0 && len(out) < limit {
+		e := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		n := e.n
+		if n.Type == html.ElementNode {
+			switch n.DataAtom {
+			case atom.Script, atom.Style, atom.Template, atom.Head:
+				continue
+			case atom.A, atom.Area:
+				if l, ok := makeLink(n, base, baseHost, e.inContent); ok {
+					key := l.URL + "\x00" + l.Text
+					if i, dup := index[key]; dup {
+						out[i].InContent = out[i].InContent || l.InContent
+					} else {
+						index[key] = len(out)
+						out = append(out, l)
+					}
+				}
+			}
+		} else if n.Type != html.DocumentNode {
+			continue
+		}
+		for c := n.LastChild; c != nil; c = c.PrevSibling {
+			stack = append(stack, entry{c, e.inContent || c == content})
+		}
+	}
+	return out
+}
+
+func makeLink(n *html.Node, base *url.URL, baseHost string, inContent bool) (Link, bool) {
+	href := cleanURLRef(attrOf(n, "href"))
+	if href == "" || href[0] == '#' || unsafeScheme(href) {
+		return Link{}, false
+	}
+	u, err := url.Parse(href)
+	if err != nil {
+		return Link{}, false
+	}
+	if baseKnown(base) {
+		u = base.ResolveReference(u)
+		// A link to the page itself plus a fragment is an in-page anchor.
+		if u.Fragment != "" && u.Scheme == base.Scheme && u.Host == base.Host && u.Path == base.Path && u.RawQuery == base.RawQuery {
+			return Link{}, false
+		}
+	}
+	l := Link{URL: u.String(), InContent: inContent}
+	if len(l.URL) > 8192 {
+		return Link{}, false
+	}
+	l.Text = truncUTF8(textOf(n, 2048), 1024)
+	if l.Text == "" {
+		l.Text = imageAltIn(n)
+	}
+	if l.Text == "" {
+		l.Text = collapseWS(attrOf(n, "title"))
+	}
+	if l.Text == "" {
+		l.Text = collapseWS(attrOf(n, "aria-label"))
+	}
+	if rel := strings.ToLower(collapseWS(attrOf(n, "rel"))); rel != "" {
+		l.Rel = truncUTF8(rel, 256)
+		l.NoFollow = tokenHas(rel, "nofollow")
+	}
+	if baseHost != "" && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		l.External = normHost(u.Hostname()) != baseHost
+	}
+	return l, true
+}
+
+// imageAltIn returns the alt text of the first image inside n.
+func imageAltIn(n *html.Node) string {
+	budget := 64
+	var find func(n *html.Node) string
+	find = func(n *html.Node) string {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if budget--; budget < 0 {
+				return ""
+			}
+			if isElem(c, atom.Img) {
+				if alt := collapseWS(attrOf(c, "alt")); alt != "" {
+					return alt
+				}
+			}
+			if c.Type == html.ElementNode {
+				if s := find(c); s != "" {
+					return s
+				}
+			}
+		}
+		return ""
+	}
+	return find(n)
+}
+
+// normHost lower-cases a host name and drops a leading "www.".
+func normHost(h string) string {
+	h = strings.ToLower(strings.TrimSuffix(h, "."))
+	return strings.TrimPrefix(h, "www.")
+}
