@@ -1,0 +1,30 @@
+package stream_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"time"
+
+	"github.com/riptide-go/riptide/stream"
+)
+
+func ExampleNDJSON() {
+	// A source of results and errors, as a crawl would yield them.
+	pages := func(yield func(string, error) bool) {
+		_ = yield("https://example.com/", nil) &&
+			yield("", errors.New("fetch https://example.com/404: status 404"))
+	}
+	events := stream.Events(pages,
+		func(url string) stream.Event { return stream.NewResult(map[string]string{"url": url}) },
+		nil)
+
+	clock := func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }
+	_ = stream.NDJSON(context.Background(), os.Stdout, events,
+		stream.WithRequestID("req-1"), stream.WithClock(clock))
+	// Output:
+	// {"type":"start","id":1,"timestamp":"2026-11-23T12:00:00Z","request_id":"req-1"}
+	// {"type":"result","id":2,"timestamp":"2026-11-23T12:00:00Z","request_id":"req-1","result":{"url":"https://example.com/"}}
+	// {"type":"error","id":3,"timestamp":"2026-11-23T12:00:00Z","request_id":"req-1","error_type":"internal","message":"fetch https://example.com/404: status 404","retryable":false}
+	// {"type":"summary","id":4,"timestamp":"2026-11-23T12:00:00Z","request_id":"req-1","total":2,"succeeded":1,"errors":1,"bytes":0,"cache_hits":0,"duration_ms":0,"p50_ms":0,"p95_ms":0}
+}
