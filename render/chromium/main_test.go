@@ -1,0 +1,166 @@
+package chromium
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/riptide-go/riptide/internal/testenv"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m,
+		// net/http keep-alive readers of httptest servers closed by Cleanup.
+		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
+	)
+}
+
+// newTestRenderer starts a renderer allowed to reach exactly the given
+// test servers. Close is registered with t.Cleanup and checks that no
+// browser process and no profile directory is left.
+func newTestRenderer(t testing.TB, cfg Config, servers ...*httptest.Server) *Renderer {
+	t.Helper()
+	cfg.Bin = testenv.ChromePath(t)
+	if cfg.TempDir == "" {
+		cfg.TempDir = t.TempDir()
+	}
+	for _, s := range servers {
+		u, _ := url.Parse(s.URL)
+		cfg.AllowHostPorts = append(cfg.AllowHostPorts, u.Host)
+	}
+	before := chromePIDs()
+	r, err := New(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		require.NoError(t, r.Close(ctx))
+		left := leftover(before)
+		if len(left) > 0 {
+			t.Errorf("browser processes left after Close: %v", left)
+		}
+		ents, _ := os.ReadDir(cfg.TempDir)
+		for _, e := range ents {
+			if strings.HasPrefix(e.Name(), "riptide-chromium-") {
+				t.Errorf("profile dir left: %s", e.Name())
+			}
+		}
+	})
+	return r
+}
+
+// chromePIDs lists live (non-zombie) Chromium processes.
+func chromePIDs() map[int]bool {
+	out := map[int]bool{}
+	for _, p := range allProcs() {
+		if isChrome(p) && p.state != 'Z' {
+			out[p.pid] = true
+		}
+	}
+	return out
+}
+
+func isChrome(p procInfo) bool {
+	return strings.Contains(p.comm, "chrom") || strings.Contains(p.comm, "headless_shell")
+}
+
+// leftover waits briefly for Chromium processes not in before to go away
+// and returns those that remain.
+func leftover(before map[int]bool) []int {
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		var left []int
+		for pid := range chromePIDs() {
+			if !before[pid] {
+				left = append(left, pid)
+			}
+		}
+		if len(left) == 0 || time.Now().After(deadline) {
+			return left
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// zombies counts zombie Chromium processes.
+func zombies() int {
+	n := 0
+	for _, p := range allProcs() {
+		if isChrome(p) && p.state == 'Z' {
+			n++
+		}
+	}
+	return n
+}
+
+// site serves test pages from a map of path -> HTML (or handler).
+func site(t testing.TB, pages map[string]any) *httptest.Server {
+	t.Helper()
+	mux := http.NewServeMux()
+	for p, v := range pages {
+		switch h := v.(type) {
+		case string:
+			mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/html; charset=utf-8")
+				fmt.Fprint(w, h)
+			})
+		case http.HandlerFunc:
+			mux.Handle(p, h)
+		}
+	}
+	s := httptest.NewServer(mux)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// sentinel is a loopback listener that must never be reached; it counts
+// accepted connections.
+type sentinel struct {
+	ln    net.Listener
+	count chan struct{}
+	n     int
+}
+
+func newSentinel(t testing.TB) *sentinel {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	s := &sentinel{ln: ln, count: make(chan struct{}, 1000)}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s.count <- struct{}{}
+			_ = c.Close()
+		}
+	}()
+	t.Cleanup(func() { _ = ln.Close() })
+	return s
+}
+
+func (s *sentinel) port() string {
+	_, p, _ := net.SplitHostPort(s.ln.Addr().String())
+	return p
+}
+
+func (s *sentinel) hits() int {
+	for {
+		select {
+		case <-s.count:
+			s.n++
+		default:
+			return s.n
+		}
+	}
+}

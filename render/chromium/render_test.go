@@ -1,0 +1,69 @@
+package chromium
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/riptide-go/riptide/render"
+)
+
+const jsPage = `<!doctype html><html><head><title>t</title></head><body><div id=root></div>
+<script>
+document.addEventListener('DOMContentLoaded', () => {
+  const root = document.getElementById('root');
+  for (let i = 0; i < 50; i++) { const p = document.createElement('p'); p.textContent = 'para ' + i; root.appendChild(p); }
+  fetch('/api').then(r => r.text()).then(t => { const d = document.createElement('div'); d.id = 'done'; d.textContent = t; document.body.appendChild(d); });
+});
+</script></body></html>`
+
+func TestRenderBasic(t *testing.T) {
+	s := site(t, map[string]any{"/": jsPage, "/api": "api-ok"})
+	r := newTestRenderer(t, Config{}, s)
+	ctx := context.Background()
+	for _, iso := range []render.Isolation{render.IsolationDefault, render.IsolationFreshTab, render.IsolationWarmTab, render.IsolationWarmTab} {
+		resp, err := r.Render(ctx, &render.Request{URL: s.URL + "/", Isolation: iso,
+			Actions: []render.Action{render.WaitCSS("#done")}})
+		require.NoError(t, err, iso)
+		assert.Equal(t, 200, resp.Status)
+		assert.Contains(t, resp.HTML, "para 49")
+		assert.Contains(t, resp.HTML, "api-ok")
+		assert.Contains(t, resp.HTML, "<!DOCTYPE html>")
+		assert.Equal(t, s.URL+"/", resp.FinalURL)
+		assert.GreaterOrEqual(t, resp.Network.Requests, 2)
+		t.Logf("%s: %+v", iso, resp.Timings)
+	}
+}
+
+func TestRenderNavigationError(t *testing.T) {
+	s := site(t, map[string]any{"/": "ok"})
+	r := newTestRenderer(t, Config{}, s)
+	// The egress proxy refuses loopback ports that are not allow-listed.
+	sen := newSentinel(t)
+	_, err := r.Render(context.Background(), &render.Request{URL: "http://127.0.0.1:" + sen.port() + "/"})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, render.ErrNavigation)
+	assert.Equal(t, 0, sen.hits())
+}
+
+func TestRenderInvalid(t *testing.T) {
+	r := newTestRenderer(t, Config{})
+	_, err := r.Render(context.Background(), &render.Request{URL: "file:///etc/passwd"})
+	assert.ErrorIs(t, err, render.ErrInvalidRequest)
+	_, err = r.Render(context.Background(), &render.Request{URL: "http://x/", Actions: []render.Action{{Kind: "nope"}}})
+	var ae *render.ActionError
+	assert.True(t, errors.As(err, &ae))
+}
+
+func TestRenderAfterClose(t *testing.T) {
+	s := site(t, map[string]any{"/": "ok"})
+	r := newTestRenderer(t, Config{}, s)
+	require.NoError(t, r.Close(context.Background()))
+	_, err := r.Render(context.Background(), &render.Request{URL: s.URL})
+	assert.ErrorIs(t, err, render.ErrClosed)
+	_ = time.Second
+}
