@@ -212,9 +212,9 @@ func (e *Engine) readInfo(ctx context.Context, in *instance) error {
 	if err != nil {
 		return e.callError(ctx, callCtx, in, "riptide_info", err)
 	}
-	view, err := in.view(packed, 1<<20)
+	view, err := in.view("riptide_info", packed, 1<<20)
 	if err != nil {
-		return fmt.Errorf("riptide_info: %w", err)
+		return err
 	}
 	var info Info
 	if err := json.Unmarshal(view, &info); err != nil {
@@ -337,7 +337,7 @@ func (e *Engine) run(ctx context.Context, inst *instance, in extract.Input) (doc
 	}
 	req, ok := inst.mem.Read(uint32(ptr), uint32(total))
 	if !ok || uint32(ptr) == 0 {
-		return nil, true, fmt.Errorf("%w: riptide_alloc(%d) returned %#x, memory is %d bytes", ErrBadPointer, total, uint32(ptr), inst.mem.Size())
+		return nil, true, fmt.Errorf("%w: riptide_alloc(%d) returned %#x, linear memory is %d bytes", ErrBadPointer, total, uint32(ptr), inst.mem.Size())
 	}
 	putU32(req, uint32(len(hdr)))
 	copy(req[4:], hdr)
@@ -347,9 +347,9 @@ func (e *Engine) run(ctx context.Context, inst *instance, in extract.Input) (doc
 	if err != nil {
 		return nil, true, e.callError(ctx, callCtx, inst, "riptide_extract", err)
 	}
-	view, err := inst.view(packed, e.cfg.maxResponse)
+	view, err := inst.view("riptide_extract", packed, e.cfg.maxResponse)
 	if err != nil {
-		return nil, true, fmt.Errorf("riptide_extract: %w", err)
+		return nil, true, err
 	}
 	var resp response
 	if err := json.Unmarshal(view, &resp); err != nil {

@@ -36,18 +36,18 @@ func (in *instance) call(ctx context.Context, fn api.Function, params ...uint64)
 // view bounds-checks a packed ptr<<32|len returned by the guest against its
 // linear memory and the cap, and returns the bytes without copying. The
 // view is valid until the next call into the guest.
-func (in *instance) view(packed uint64, max int64) ([]byte, error) {
+func (in *instance) view(fn string, packed uint64, max int64) ([]byte, error) {
 	ptr, n := uint32(packed>>32), uint32(packed)
 	size := in.mem.Size()
 	switch {
 	case int64(n) > max:
-		return nil, fmt.Errorf("%w: response of %d bytes is over the %d-byte cap", ErrBadPointer, n, max)
+		return nil, fmt.Errorf("%w: %s: response of %d bytes is over the %d-byte cap", ErrBadPointer, fn, n, max)
 	case ptr == 0 || uint64(ptr)+uint64(n) > uint64(size):
-		return nil, fmt.Errorf("%w: buffer [%#x, +%d) outside linear memory of %d bytes", ErrBadPointer, ptr, n, size)
+		return nil, fmt.Errorf("%w: %s: buffer [%#x, +%d) outside linear memory of %d bytes", ErrBadPointer, fn, ptr, n, size)
 	}
 	b, ok := in.mem.Read(ptr, n)
 	if !ok {
-		return nil, fmt.Errorf("%w: buffer [%#x, +%d) outside linear memory of %d bytes", ErrBadPointer, ptr, n, size)
+		return nil, fmt.Errorf("%w: %s: buffer [%#x, +%d) outside linear memory of %d bytes", ErrBadPointer, fn, ptr, n, size)
 	}
 	return b, nil
 }

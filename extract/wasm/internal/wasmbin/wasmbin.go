@@ -223,3 +223,10 @@ func Cat(parts ...[]byte) []byte {
 	}
 	return b
 }
+
+// IfParamOver runs over when local param is greater (unsigned) than n and
+// under otherwise; both must leave one value of type result.
+func IfParamOver(param uint32, n int32, result byte, over, under []byte) []byte {
+	b := Cat(LocalGet(param), I32Const(n), []byte{0x4b, 0x04, result}, over, []byte{0x05}, under, []byte{0x0b})
+	return b
+}

@@ -1,0 +1,292 @@
+package wasm_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+
+	"github.com/riptide-go/riptide/extract"
+	"github.com/riptide-go/riptide/extract/wasm"
+	"github.com/riptide-go/riptide/internal/store"
+	"github.com/riptide-go/riptide/internal/testenv"
+	"github.com/riptide-go/riptide/wasmcache"
+)
+
+// page is one page of the article benchmark.
+type page struct {
+	id   string
+	html []byte
+}
+
+var benchPages struct {
+	once  sync.Once
+	pages []page
+	err   error
+}
+
+// loadPages returns every page of the benchmark set, gunzipped, sorted by
+// id.
+func loadPages(t testing.TB) []page {
+	t.Helper()
+	dir := testenv.BenchDir(t)
+	benchPages.once.Do(func() {
+		files, err := filepath.Glob(filepath.Join(dir, "html", "*.html.gz"))
+		if err != nil {
+			benchPages.err = err
+			return
+		}
+		slices.Sort(files)
+		for _, f := range files {
+			b, err := gunzip(f)
+			if err != nil {
+				benchPages.err = fmt.Errorf("%s: %w", f, err)
+				return
+			}
+			id := filepath.Base(f)
+			benchPages.pages = append(benchPages.pages, page{id: id[:len(id)-len(".html.gz")], html: b})
+		}
+	})
+	if benchPages.err != nil {
+		t.Fatal(benchPages.err)
+	}
+	if len(benchPages.pages) == 0 {
+		t.Fatalf("no pages in %s/html", dir)
+	}
+	return benchPages.pages
+}
+
+func gunzip(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
+}
+
+func totalBytes(pages []page) int64 {
+	var n int64
+	for _, p := range pages {
+		n += int64(len(p.html))
+	}
+	return n
+}
+
+// benchDocs extracts the benchmark pages in turn with e, one goroutine.
+func benchDocs(b *testing.B, e extract.Extractor) {
+	pages := loadPages(b)
+	ctx := context.Background()
+	b.SetBytes(totalBytes(pages) / int64(len(pages)))
+	b.ResetTimer()
+	start := time.Now()
+	i := 0
+	for b.Loop() {
+		p := pages[i%len(pages)]
+		i++
+		if _, err := e.Extract(ctx, extract.Input{URL: "https://example.com/" + p.id, HTML: p.html}); err != nil {
+			b.Fatalf("%s: %v", p.id, err)
+		}
+	}
+	b.ReportMetric(float64(i)/time.Since(start).Seconds(), "docs/s")
+}
+
+// BenchmarkExtract compares the native engine with the WASM engine on the
+// article benchmark, one document at a time on one goroutine: pooled
+// instances, and a fresh instance per document.
+func BenchmarkExtract(b *testing.B) {
+	ctx := context.Background()
+	b.Run("native", func(b *testing.B) { benchDocs(b, &extract.Native{}) })
+	b.Run("wasm-pooled", func(b *testing.B) { benchDocs(b, defaultEngine(b)) })
+	b.Run("wasm-per-call", func(b *testing.B) {
+		e, err := wasm.New(ctx, wasm.WithInstancePerCall(1))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer e.Close(ctx)
+		benchDocs(b, e)
+	})
+	for _, r := range []struct {
+		name string
+		docs int
+		mem  int64
+	}{
+		{"wasm-recycle-50-docs", 50, 0},
+		{"wasm-recycle-64MiB", 0, 64 << 20},
+	} {
+		b.Run(r.name, func(b *testing.B) {
+			e, err := wasm.New(ctx, wasm.WithPool(1, 1), wasm.WithRecycle(r.docs, r.mem))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer e.Close(ctx)
+			benchDocs(b, e)
+			s := e.Stats()
+			b.ReportMetric(float64(s.Recycled)/float64(max(s.Extractions, 1))*1000, "recycled/kdoc")
+		})
+	}
+}
+
+// BenchmarkThroughput runs documents on every core (GOMAXPROCS goroutines).
+func BenchmarkThroughput(b *testing.B) {
+	ctx := context.Background()
+	run := func(b *testing.B, e extract.Extractor) {
+		pages := loadPages(b)
+		start := time.Now()
+		var mu sync.Mutex
+		n := 0
+		b.RunParallel(func(pb *testing.PB) {
+			i := 0
+			for pb.Next() {
+				p := pages[i%len(pages)]
+				i++
+				if _, err := e.Extract(ctx, extract.Input{HTML: p.html}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+			mu.Lock()
+			n += i
+			mu.Unlock()
+		})
+		b.ReportMetric(float64(n)/time.Since(start).Seconds(), "docs/s")
+	}
+	b.Run("native", func(b *testing.B) { run(b, &extract.Native{}) })
+	b.Run("wasm-pooled", func(b *testing.B) { run(b, defaultEngine(b)) })
+	b.Run("wasm-per-call", func(b *testing.B) {
+		e, err := wasm.New(ctx, wasm.WithInstancePerCall(0))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer e.Close(ctx)
+		run(b, e)
+	})
+}
+
+// loadChildEnv makes the test binary a fresh process that loads the
+// default module through the cache in the directory it names, and prints
+// what it measured as JSON.
+const loadChildEnv = "RIPTIDE_WASM_LOAD_CHILD"
+
+type loadReport struct {
+	CompileNanos int64 `json:"compile_ns"` // cache.Compile: verified load or compile
+	EngineNanos  int64 `json:"engine_ns"`  // wasm.New: compile + first instance + info
+	Hit          bool  `json:"hit"`
+}
+
+func loadChild(dir string) int {
+	ctx := context.Background()
+	fail := func(err error) int { fmt.Fprintln(os.Stderr, err); return 1 }
+	start := time.Now()
+	db, err := store.Open(filepath.Join(dir, store.FileName), store.Options{})
+	if err != nil {
+		return fail(err)
+	}
+	defer db.Close()
+	c, err := wasmcache.Open(filepath.Join(dir, "wasm"), db, wasmcache.Options{})
+	if err != nil {
+		return fail(err)
+	}
+	t0 := time.Now()
+	m, err := c.Compile(ctx, wasm.DefaultModule(), wasmcache.CompileOptions{
+		Runtime: wazero.NewRuntimeConfig().WithCloseOnContextDone(true), ABIVersion: wasm.ABIVersion})
+	if err != nil {
+		return fail(err)
+	}
+	compile := time.Since(t0)
+	_ = m.Close(ctx)
+	e, err := wasm.New(ctx, wasm.WithCache(c), wasm.WithPool(1, 1))
+	if err != nil {
+		return fail(err)
+	}
+	_ = e.Close(ctx)
+	_ = start
+	r := loadReport{CompileNanos: int64(compile), Hit: m.Hit()}
+	// Engine load measured separately: a second wasm.New is a hit too.
+	t1 := time.Now()
+	e, err = wasm.New(ctx, wasm.WithCache(c), wasm.WithPool(1, 1))
+	if err != nil {
+		return fail(err)
+	}
+	r.EngineNanos = int64(time.Since(t1))
+	_ = e.Close(ctx)
+	return enc(r)
+}
+
+func enc(r loadReport) int {
+	if err := json.NewEncoder(os.Stdout).Encode(r); err != nil {
+		return 1
+	}
+	return 0
+}
+
+// runLoadChild runs one new process against dir and returns its report
+// and the process's wall time.
+func runLoadChild(tb testing.TB, dir string) (loadReport, time.Duration) {
+	tb.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), loadChildEnv+"="+dir)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		tb.Fatalf("load child: %v: %s", err, errb.String())
+	}
+	wall := time.Since(start)
+	var r loadReport
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		tb.Fatalf("load child output %q: %v", out.String(), err)
+	}
+	return r, wall
+}
+
+// BenchmarkLoadNewProcess measures, in new processes, a cold compile of the
+// default module (empty cache) and a warm load (the cache filled), and
+// reports the warm/cold ratio.
+func BenchmarkLoadNewProcess(b *testing.B) {
+	dir := b.TempDir()
+	require0700(b, filepath.Join(dir, "wasm"))
+	cold, _ := runLoadChild(b, dir)
+	if cold.Hit {
+		b.Fatal("first load was a hit")
+	}
+	var warm, engine, wall time.Duration
+	n := 0
+	for b.Loop() {
+		r, w := runLoadChild(b, dir)
+		if !r.Hit {
+			b.Fatal("warm load was a miss")
+		}
+		warm += time.Duration(r.CompileNanos)
+		engine += time.Duration(r.EngineNanos)
+		wall += w
+		n++
+	}
+	b.ReportMetric(float64(cold.CompileNanos)/1e6, "cold-compile-ms")
+	b.ReportMetric(float64(warm)/float64(n)/1e6, "warm-load-ms")
+	b.ReportMetric(float64(engine)/float64(n)/1e6, "warm-engine-ms")
+	b.ReportMetric(float64(wall)/float64(n)/1e6, "process-wall-ms")
+	b.ReportMetric(100*float64(warm)/float64(n)/float64(cold.CompileNanos), "warm/cold-%")
+}
+
+func require0700(tb testing.TB, dir string) {
+	tb.Helper()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		tb.Fatal(err)
+	}
+}

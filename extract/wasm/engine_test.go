@@ -1,0 +1,277 @@
+package wasm_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/riptide-go/riptide/extract"
+	"github.com/riptide-go/riptide/extract/wasm"
+	"github.com/riptide-go/riptide/extract/wasm/internal/wasmbin"
+	"github.com/riptide-go/riptide/internal/store"
+	"github.com/riptide-go/riptide/wasmcache"
+)
+
+const article = `<!doctype html><html lang="en"><head><title>A page</title>
+<meta name="description" content="About things."><meta property="og:title" content="OG title">
+<link rel="canonical" href="/a"></head><body><nav><a href="/">Home</a></nav>
+<article><h1>Heading</h1><p>First paragraph with <a href="https://example.org/x">a link</a>.</p>
+<p>Second paragraph, a little longer than the first one.</p>
+<table><tr><th>k</th><th>v</th></tr><tr><td>a</td><td>1</td></tr></table>
+<img src="/i.png" alt="pic"></article><footer>Footer</footer></body></html>`
+
+// comparable returns doc as JSON without the fields that legitimately
+// differ between engines (timing).
+func comparable(t *testing.T, doc *extract.Document) string {
+	t.Helper()
+	d := *doc
+	d.Meta.Duration = 0
+	b, err := json.Marshal(d)
+	require.NoError(t, err)
+	return string(b)
+}
+
+// TestExtractMatchesNative: the default module returns the same Document
+// as the native engine, in every mode.
+func TestExtractMatchesNative(t *testing.T) {
+	e := defaultEngine(t)
+	ctx := context.Background()
+	cases := []struct {
+		name string
+		opts extract.Options
+	}{
+		{"default mode", extract.Options{}},
+		{"article", extract.Options{Mode: extract.ModeArticle}},
+		{"full page", extract.Options{Mode: extract.ModeFullPage}},
+		{"metadata", extract.Options{Mode: extract.ModeMetadata}},
+		{"selectors", extract.Options{Mode: extract.ModeSelectors, Selectors: []string{"article p", "h1"}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := extract.Input{URL: "https://example.com/page", ContentType: "text/html; charset=utf-8", HTML: []byte(article), Options: tc.opts}
+			want, werr := (&extract.Native{}).Extract(ctx, in)
+			got, gerr := e.Extract(ctx, in)
+			if werr != nil {
+				require.Error(t, gerr)
+				assert.Equal(t, werr.Error(), errors.Unwrap(gerr).Error())
+				return
+			}
+			require.NoError(t, gerr)
+			want.Meta.Engine = got.Meta.Engine // the guest reports the engine it embeds
+			assert.Equal(t, comparable(t, want), comparable(t, got))
+		})
+	}
+}
+
+func TestInfo(t *testing.T) {
+	info := defaultEngine(t).Info()
+	assert.Equal(t, "riptide-native", info.Name)
+	assert.Equal(t, extract.Version, info.Version)
+	assert.Equal(t, wasm.ABIVersion, info.ABIVersion)
+	assert.ElementsMatch(t, []extract.Mode{extract.ModeArticle, extract.ModeFullPage, extract.ModeMetadata, extract.ModeSelectors}, info.Modes)
+}
+
+// fixture builds an Engine on a hand-assembled guest.
+func fixture(t *testing.T, s guestSpec, opts ...wasm.Option) *wasm.Engine {
+	t.Helper()
+	ctx := context.Background()
+	e, err := wasm.New(ctx, append([]wasm.Option{wasm.Module(guest(s)), wasm.WithMemoryLimit(4 << 20), wasm.WithTimeout(time.Second)}, opts...)...)
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, e.Close(ctx)) })
+	return e
+}
+
+func TestUnsupportedMode(t *testing.T) {
+	e := fixture(t, guestSpec{})
+	_, err := e.Extract(context.Background(), extract.Input{HTML: smallHTML, Options: extract.Options{Mode: extract.ModeSelectors}})
+	assert.ErrorIs(t, err, extract.ErrUnsupportedMode)
+	assert.Equal(t, int64(0), e.Stats().Extractions, "refused before reaching the guest")
+}
+
+func TestGuestErrorCodes(t *testing.T) {
+	cases := []struct {
+		code string
+		want error
+	}{
+		{wasm.CodeInvalidHTML, extract.ErrInvalidHTML},
+		{wasm.CodeParseError, extract.ErrParse},
+		{wasm.CodeResourceLimit, extract.ErrResourceLimit},
+		{wasm.CodeUnsupportedMode, extract.ErrUnsupportedMode},
+		{wasm.CodeExtractorError, nil},
+		{wasm.CodeInternal, nil},
+		{"something_new", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.code, func(t *testing.T) {
+			body := []byte(fmt.Sprintf(`{"error":{"code":%q,"message":"because"}}`, tc.code))
+			e := fixture(t, guestSpec{errJSON: body, extract: wasmbin.Packed(offErr, uint32(len(body)))})
+			_, err := e.Extract(context.Background(), extract.Input{HTML: smallHTML})
+			ge, ok := errors.AsType[*wasm.GuestError](err)
+			require.True(t, ok, "got %v", err)
+			assert.Equal(t, tc.code, ge.Code)
+			assert.Equal(t, "because", ge.Message)
+			if tc.want != nil {
+				assert.ErrorIs(t, err, tc.want)
+			} else {
+				assert.Nil(t, errors.Unwrap(err))
+			}
+			// A guest error is not a fault: the instance is kept.
+			assert.Equal(t, int64(1), e.Stats().Created)
+		})
+	}
+}
+
+func TestInvalidOptions(t *testing.T) {
+	cases := []struct {
+		name string
+		opt  wasm.Option
+	}{
+		{"memory too small", wasm.WithMemoryLimit(1000)},
+		{"memory over 4 GiB", wasm.WithMemoryLimit(5 << 30)},
+		{"zero timeout", wasm.WithTimeout(0)},
+		{"pool max zero", wasm.WithPool(0, 0)},
+		{"pool min over max", wasm.WithPool(3, 2)},
+		{"negative recycle", wasm.WithRecycle(-1, 0)},
+		{"zero max response", wasm.WithMaxResponse(0)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := wasm.New(context.Background(), wasm.Module(guest(guestSpec{})), tc.opt)
+			assert.ErrorIs(t, err, wasm.ErrInvalidOption)
+		})
+	}
+}
+
+func TestContext(t *testing.T) {
+	loop := guestSpec{extract: bad(wasmbin.Cat(wasmbin.Loop, wasmbin.Unreachable))}
+	t.Run("canceled before", func(t *testing.T) {
+		e := fixture(t, guestSpec{})
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err := e.Extract(ctx, extract.Input{HTML: smallHTML})
+		assert.ErrorIs(t, err, context.Canceled)
+	})
+	t.Run("canceled during", func(t *testing.T) {
+		e := fixture(t, loop)
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(50*time.Millisecond, cancel)
+		_, err := e.Extract(ctx, extract.Input{HTML: bigHTML})
+		assert.ErrorIs(t, err, context.Canceled)
+		assert.NotErrorIs(t, err, wasm.ErrTimeout)
+		_, err = e.Extract(context.Background(), extract.Input{HTML: smallHTML})
+		assert.NoError(t, err)
+	})
+	t.Run("caller deadline", func(t *testing.T) {
+		e := fixture(t, loop)
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		_, err := e.Extract(ctx, extract.Input{HTML: bigHTML})
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+	})
+}
+
+func TestClose(t *testing.T) {
+	ctx := context.Background()
+	e, err := wasm.New(ctx, wasm.Module(guest(guestSpec{extract: bad(wasmbin.Cat(wasmbin.Loop, wasmbin.Unreachable))})), wasm.WithTimeout(time.Minute))
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.Extract(ctx, extract.Input{HTML: bigHTML})
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	cctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err = e.Close(cctx)
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "in-flight guest outlived the close deadline")
+	assert.Less(t, time.Since(start), 5*time.Second)
+	assert.Error(t, <-done, "the running guest was interrupted")
+	assert.NoError(t, e.Close(ctx), "idempotent")
+	_, err = e.Extract(ctx, extract.Input{HTML: smallHTML})
+	assert.ErrorIs(t, err, wasm.ErrClosed)
+}
+
+func TestInstanceLifecycle(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		name        string
+		opts        []wasm.Option
+		docs        int
+		wantCreated int64
+	}{
+		{"pooled", []wasm.Option{wasm.WithPool(1, 1)}, 5, 1},
+		{"per call", []wasm.Option{wasm.WithInstancePerCall(1)}, 5, 6}, // +1: New's probe instance
+		{"recycle after 2 docs", []wasm.Option{wasm.WithPool(1, 1), wasm.WithRecycle(2, 0)}, 5, 3},
+		{"recycle over memory", []wasm.Option{wasm.WithPool(1, 1), wasm.WithRecycle(0, 64<<10)}, 3, 3},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := fixture(t, guestSpec{}, tc.opts...)
+			for range tc.docs {
+				_, err := e.Extract(ctx, extract.Input{HTML: smallHTML})
+				require.NoError(t, err)
+			}
+			assert.Eventually(t, func() bool { return e.Stats().Created >= tc.wantCreated }, 2*time.Second, time.Millisecond)
+			assert.LessOrEqual(t, e.Stats().Created, tc.wantCreated+1) // the pool may prewarm one
+		})
+	}
+}
+
+func TestWithCache(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := store.Open(filepath.Join(dir, store.FileName), store.Options{})
+	require.NoError(t, err)
+	defer db.Close()
+	c, err := wasmcache.Open(filepath.Join(dir, "wasm"), db, wasmcache.Options{})
+	require.NoError(t, err)
+	for i, wantHit := range []bool{false, true} {
+		e, err := wasm.New(ctx, wasm.Module(guest(guestSpec{})), wasm.WithCache(c))
+		require.NoError(t, err, "load %d", i)
+		assert.Equal(t, wantHit, e.Info().CacheHit)
+		doc, err := e.Extract(ctx, extract.Input{HTML: smallHTML})
+		require.NoError(t, err)
+		assert.Equal(t, "tiny guest", doc.Text)
+		require.NoError(t, e.Close(ctx))
+	}
+	s := c.Stats()
+	assert.Equal(t, int64(1), s.Hits)
+	assert.Equal(t, int64(1), s.Misses)
+}
+
+// TestConcurrent: 32 goroutines extract through one Engine (run with
+// -race); every result matches the native engine.
+func TestConcurrent(t *testing.T) {
+	e := defaultEngine(t)
+	ctx := context.Background()
+	inputs := make([]extract.Input, 8)
+	wants := make([]string, len(inputs))
+	for i := range inputs {
+		inputs[i] = extract.Input{HTML: fmt.Appendf(nil, "<html><body><article><h1>Doc %d</h1><p>Paragraph %d of a test page.</p></article></body></html>", i, i)}
+		doc, err := (&extract.Native{}).Extract(ctx, inputs[i])
+		require.NoError(t, err)
+		wants[i] = doc.Text
+	}
+	var wg sync.WaitGroup
+	for g := range 32 {
+		wg.Go(func() {
+			for j := range 4 {
+				k := (g + j) % len(inputs)
+				doc, err := e.Extract(ctx, inputs[k])
+				if assert.NoError(t, err) {
+					assert.Equal(t, wants[k], doc.Text)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}

@@ -1,0 +1,56 @@
+package wasm_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/riptide-go/riptide/extract/wasm"
+)
+
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(loadChildEnv); dir != "" {
+		os.Exit(loadChild(dir))
+	}
+	code := m.Run()
+	closeShared()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// The default module takes about a second of CPU to compile, so the tests
+// of this package share one Engine built from it.
+var shared struct {
+	once sync.Once
+	e    *wasm.Engine
+	err  error
+}
+
+func defaultEngine(t testing.TB) *wasm.Engine {
+	t.Helper()
+	shared.once.Do(func() {
+		shared.e, shared.err = wasm.New(context.Background(), wasm.WithPool(1, 4))
+	})
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	return shared.e
+}
+
+func closeShared() {
+	if shared.e != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = shared.e.Close(ctx)
+	}
+}

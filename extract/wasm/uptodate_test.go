@@ -1,0 +1,42 @@
+package wasm_test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/riptide-go/riptide/extract/wasm"
+)
+
+// TestDefaultModuleUpToDate rebuilds the default guest exactly as go
+// generate does and fails when the embedded default.wasm differs: the
+// native engine (or the guest) changed and the module was not rebuilt.
+func TestDefaultModuleUpToDate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the guest module")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		if _, err := os.Stat(goBin); err != nil {
+			t.Skip("no go toolchain found (PATH or GOROOT); cannot check default.wasm")
+		}
+	}
+	out := filepath.Join(t.TempDir(), "default.wasm")
+	cmd := exec.Command(goBin, "run", "gen_default.go", "-o", out)
+	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(goBin)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("rebuild of the default module failed: %v\n%s", err, b)
+	}
+	built, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(built, wasm.DefaultModule()) {
+		t.Fatalf("extract/wasm/default.wasm is stale (embedded %d bytes, rebuilt %d bytes): "+
+			"the native engine or the guest changed. Run: go generate ./extract/wasm", len(wasm.DefaultModule()), len(built))
+	}
+}
