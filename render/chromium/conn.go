@@ -94,7 +94,7 @@ func (c caller) Call(ctx context.Context, sessionID, method string, params any) 
 	return res, nil
 }
 
-func (c caller) GetContext() context.Context           { return c.ctx }
+func (c caller) GetContext() context.Context         { return c.ctx }
 func (c caller) GetSessionID() proto.TargetSessionID { return c.sid }
 
 func (cn *conn) at(ctx context.Context, sid proto.TargetSessionID) caller {
