@@ -120,7 +120,6 @@ type HTTP struct {
 	log       *slog.Logger
 	guard     *netguard.Dialer
 	transport *http.Transport
-	client    *http.Client
 	proxied   bool
 	hosts     *hostLimiter
 	global    *semaphore.Weighted
@@ -175,13 +174,6 @@ func New(cfg Config) (*HTTP, error) {
 		// the guard. Targets are checked in roundTrip.
 		h.transport.DialContext = (&net.Dialer{Timeout: cfg.ConnectTimeout}).DialContext
 		h.proxied = true
-	}
-	h.client = &http.Client{
-		Transport: h.transport,
-		Jar:       cfg.Jar,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse // redirects are ours to follow
-		},
 	}
 	rc, err := newRobotsCache(cfg.RobotsCacheSize, cfg.RobotsCacheTTL)
 	if err != nil {
@@ -579,7 +571,20 @@ func (h *HTTP) roundTrip(parent, ctx context.Context, u *url.URL, extra http.Hea
 			hreq.Header.Set("If-Modified-Since", req.IfModifiedSince)
 		}
 	}
-	resp, err := h.client.Do(hreq)
+	// The transport is used directly: redirects and cookies are ours to
+	// handle, and net/http's client would parse Location headers (and
+	// quote them in errors) before we see them.
+	if h.cfg.Jar != nil {
+		for _, c := range h.cfg.Jar.Cookies(hreq.URL) {
+			hreq.AddCookie(c)
+		}
+	}
+	resp, err := h.transport.RoundTrip(hreq)
+	if err == nil && h.cfg.Jar != nil {
+		if rc := resp.Cookies(); len(rc) > 0 {
+			h.cfg.Jar.SetCookies(hreq.URL, rc)
+		}
+	}
 	if err != nil {
 		werr := h.wrap("request", u, parent, ctx, hctx, err)
 		cancel(nil)
