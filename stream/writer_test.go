@@ -44,6 +44,8 @@ func TestNDJSONFraming(t *testing.T) {
 			[]Type{TypeStart, TypeResult, TypeError}},
 		{"events after summary are dropped", []Event{NewSummary(Summary{}), NewResult(2)},
 			[]Type{TypeStart, TypeSummary}},
+		{"error without payload", []Event{{Type: TypeError}},
+			[]Type{TypeStart, TypeError, TypeSummary}},
 		{"unencodable result becomes an error", []Event{NewResult(math.NaN()), NewResult(1)},
 			[]Type{TypeStart, TypeError, TypeResult, TypeSummary}},
 	}
