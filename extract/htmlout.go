@@ -66,12 +66,23 @@ func writeHTML(content *html.Node, base *url.URL) string {
 	} else {
 		h.node(content, 0, false)
 	}
-	return validUTF8(strings.TrimSpace(h.b.String()))
+	return validUTF8(strings.TrimSpace(string(h.b)))
 }
 
 type htmlWriter struct {
-	b    strings.Builder
+	b    []byte
 	base *url.URL
+}
+
+func (h *htmlWriter) WriteString(s string) { h.b = append(h.b, s...) }
+func (h *htmlWriter) WriteByte(c byte)     { h.b = append(h.b, c) }
+
+// trimSpace drops white space at the end of the output, at a block
+// boundary where it means nothing.
+func (h *htmlWriter) trimSpace() {
+	for len(h.b) > 0 && (h.b[len(h.b)-1] == ' ' || h.b[len(h.b)-1] == '\n') {
+		h.b = h.b[:len(h.b)-1]
+	}
 }
 
 func (h *htmlWriter) children(n *html.Node, depth int, pre bool) {
@@ -114,10 +125,10 @@ func (h *htmlWriter) node(n *html.Node, depth int, pre bool) {
 		if src == "" {
 			return
 		}
-		h.b.WriteString("<img")
+		h.WriteString("<img")
 		h.attr("src", src)
 		h.attrs(n, "src", "srcset")
-		h.b.WriteString(">")
+		h.WriteString(">")
 		return
 	case atom.Source:
 		if !isElem(n.Parent, atom.Picture) {
@@ -125,17 +136,27 @@ func (h *htmlWriter) node(n *html.Node, depth int, pre bool) {
 		}
 	}
 	tag := n.DataAtom.String()
-	h.b.WriteByte('<')
-	h.b.WriteString(tag)
+	block := blockAtoms[n.DataAtom] || n.DataAtom == atom.Br
+	if block && !pre {
+		h.trimSpace()
+		if len(h.b) > 0 && n.DataAtom != atom.Br && !h.afterOpenTag() {
+			h.WriteByte('\n')
+		}
+	}
+	h.WriteByte('<')
+	h.WriteString(tag)
 	h.attrs(n)
-	h.b.WriteByte('>')
+	h.WriteByte('>')
 	if voidElement(n.DataAtom) {
 		return
 	}
 	h.children(n, depth, pre || n.DataAtom == atom.Pre || n.DataAtom == atom.Textarea)
-	h.b.WriteString("</")
-	h.b.WriteString(tag)
-	h.b.WriteByte('>')
+	if block && !pre {
+		h.trimSpace()
+	}
+	h.WriteString("</")
+	h.WriteString(tag)
+	h.WriteByte('>')
 }
 
 // attrs writes n's kept attributes, skipping the names in skip.
@@ -175,11 +196,11 @@ next:
 }
 
 func (h *htmlWriter) attr(k, v string) {
-	h.b.WriteByte(' ')
-	h.b.WriteString(k)
-	h.b.WriteString(`="`)
-	h.b.WriteString(html.EscapeString(truncUTF8(v, 8192)))
-	h.b.WriteByte('"')
+	h.WriteByte(' ')
+	h.WriteString(k)
+	h.WriteString(`="`)
+	h.WriteString(html.EscapeString(truncUTF8(v, 8192)))
+	h.WriteByte('"')
 }
 
 // text writes escaped text, collapsing white space outside <pre>. A
@@ -187,7 +208,7 @@ func (h *htmlWriter) attr(k, v string) {
 // readable, and goes when it would follow other white space.
 func (h *htmlWriter) text(s string, pre bool) {
 	if pre {
-		h.b.WriteString(html.EscapeString(s))
+		h.WriteString(html.EscapeString(s))
 		return
 	}
 	for i := 0; i < len(s); {
@@ -197,11 +218,11 @@ func (h *htmlWriter) text(s string, pre bool) {
 				nl = nl || s[i] == '\n'
 				i++
 			}
-			if last := h.lastByte(); last != 0 && last != ' ' && last != '\n' {
+			if last := h.lastByte(); last != 0 && last != ' ' && last != '\n' && !h.afterBlockOpen() {
 				if nl {
-					h.b.WriteByte('\n')
+					h.WriteByte('\n')
 				} else {
-					h.b.WriteByte(' ')
+					h.WriteByte(' ')
 				}
 			}
 			continue
@@ -210,17 +231,48 @@ func (h *htmlWriter) text(s string, pre bool) {
 		for j < len(s) && !isSpaceByte(s[j]) {
 			j++
 		}
-		h.b.WriteString(html.EscapeString(s[i:j]))
+		h.WriteString(html.EscapeString(s[i:j]))
 		i = j
 	}
 }
 
+// afterBlockOpen reports whether the output ends with a block element's
+// start tag, after which white space means nothing.
+func (h *htmlWriter) afterBlockOpen() bool {
+	if len(h.b) == 0 || h.b[len(h.b)-1] != '>' {
+		return false
+	}
+	i := len(h.b) - 2
+	for i >= 0 && h.b[i] != '<' && len(h.b)-i < 4096 {
+		i--
+	}
+	if i < 0 || h.b[i] != '<' || i+1 < len(h.b) && h.b[i+1] == '/' {
+		return false
+	}
+	j := i + 1
+	for j < len(h.b) && h.b[j] != ' ' && h.b[j] != '>' {
+		j++
+	}
+	return blockAtoms[atom.Lookup(h.b[i+1:j])]
+}
+
+// afterOpenTag reports whether the output ends with any start tag.
+func (h *htmlWriter) afterOpenTag() bool {
+	if len(h.b) == 0 || h.b[len(h.b)-1] != '>' {
+		return false
+	}
+	i := len(h.b) - 2
+	for i >= 0 && h.b[i] != '<' && len(h.b)-i < 4096 {
+		i--
+	}
+	return i >= 0 && h.b[i] == '<' && i+1 < len(h.b) && h.b[i+1] != '/'
+}
+
 func (h *htmlWriter) lastByte() byte {
-	s := h.b.String()
-	if s == "" {
+	if len(h.b) == 0 {
 		return 0
 	}
-	return s[len(s)-1]
+	return h.b[len(h.b)-1]
 }
 
 // formatSrcset writes srcset candidates back as an attribute value.
