@@ -667,7 +667,7 @@ func cleanTitle(title, site, host, h1 string, fromTitleTag bool) string {
 // be a site or section name rather than part of the headline.
 func shortPart(part, rest string) bool {
 	pw, rw := len(strings.Fields(part)), len(strings.Fields(rest))
-	return pw <= 3 && utf8.RuneCountInString(part) <= 30 && rw >= 3 && rw >= 2*pw
+	return pw <= 3 && utf8.RuneCountInString(part) <= 30 && rw >= 2 && rw >= 2*pw
 }
 
 // normName lower-cases s and keeps only letters and digits, for comparing
