@@ -26,7 +26,12 @@ const (
 	fItem                        // li, td, th, dd, dt
 	fListing                     // a list of articles (teasers), never a false alarm
 	fCaption                     // figcaption: kept in the content, not in its text
+	fHidden                      // class cache only: a class that hides the element
+	fInCaption                   // has a caption ancestor-or-self
 )
+
+// maxClassCache bounds the per-page cache of class verdicts.
+const maxClassCache = 4096
 
 // dropTag reports whether an element and its subtree are never page
 // content, in every mode.
@@ -64,8 +69,9 @@ func blockTag(a atom.Atom) bool {
 }
 
 // classify returns the flags an element earns from its own tag and
-// attributes. It allocates nothing.
-func classify(n *html.Node) (flags uint32, hidden bool) {
+// attributes. cache, if not nil, remembers the verdict on class and id
+// values, which repeat a lot within a page.
+func classify(n *html.Node, cache map[string]uint32) (flags uint32, hidden bool) {
 	switch n.DataAtom {
 	case atom.Nav, atom.Aside, atom.Footer, atom.Header:
 		flags |= fBoiler
@@ -104,10 +110,25 @@ func classify(n *html.Node) (flags uint32, hidden bool) {
 		}
 		switch a.Key {
 		case "class", "id":
-			flags |= classWords(a.Val)
-			if hiddenClass(a.Val) {
+			var v uint32
+			ok := false
+			if a.Key == "class" {
+				// ids are unique: only class values are worth caching.
+				v, ok = cache[a.Val]
+			}
+			if !ok {
+				v = classWords(a.Val)
+				if hiddenClass(a.Val) {
+					v |= fHidden
+				}
+				if cache != nil && a.Key == "class" && len(cache) < maxClassCache {
+					cache[a.Val] = v
+				}
+			}
+			if v&fHidden != 0 {
 				hidden = true
 			}
+			flags |= v &^ fHidden
 		case "hidden":
 			hidden = true
 		case "aria-hidden":
@@ -152,6 +173,7 @@ const (
 	wWeak   // boilerplate unless a positive word follows it
 	wStrong // boilerplate whatever follows
 	wDate
+	wCaption
 )
 
 var exactWords = map[string]uint8{
@@ -190,7 +212,7 @@ var exactWords = map[string]uint8{
 	"recommend": wStrong, "recommended": wStrong, "recommendations": wStrong,
 	"more": wNone, "next": wWeak, "prev": wWeak, "previous": wWeak,
 	"contributor": wWeak, "contributors": wWeak, "credit": wWeak,
-	"credits": wWeak, "caption": wWeak, "dateline": wDate, "date": wDate,
+	"credits": wWeak, "caption": wCaption, "captions": wCaption, "dateline": wDate, "date": wDate,
 	"time": wDate, "timestamp": wDate, "published": wDate, "updated": wDate,
 	"pubdate": wDate,
 }
@@ -233,7 +255,7 @@ func classWords(v string) uint32 {
 			continue
 		}
 		var lastNeg, lastPos int = -1, -1
-		strong, date := false, false
+		strong, date, caption := false, false, false
 		word := 0
 		j := 0
 		for j < len(name) {
@@ -279,6 +301,8 @@ func classWords(v string) uint32 {
 				strong = true
 			case wDate:
 				date = true
+			case wCaption:
+				caption = true
 			}
 			word++
 		}
@@ -288,6 +312,9 @@ func classWords(v string) uint32 {
 			flags |= fBoiler
 		} else if lastPos >= 0 {
 			flags |= fPositive
+		}
+		if caption && !strong && lastNeg < 0 {
+			flags |= fCaption
 		}
 		if date && lastPos < 0 {
 			flags |= fTime

@@ -39,7 +39,7 @@ const (
 	falseAlarmShare = 0.5
 	// positiveShare: an article-marked element inside the best one is
 	// chosen instead when it has this share of the best one's score.
-	positiveShare = 0.75
+	positiveShare = 0.85
 	// listingArticles: an element with this many <article> children is
 	// a listing (related posts, a feed), not an article.
 	listingArticles = 3
@@ -66,6 +66,7 @@ type nodeInfo struct {
 // sync.Pool-free stack allocation by the caller; nothing escapes.
 type scorer struct {
 	infos   []nodeInfo
+	classes map[string]uint32 // class and id verdicts of this page
 	visited int
 	limit   int
 	ctx     context.Context
@@ -76,7 +77,7 @@ type scorer struct {
 // set when the node budget is exhausted or ctx is done.
 func (s *scorer) walk(root *html.Node) {
 	s.infos = s.infos[:0]
-	f, _ := classify(root)
+	f, _ := classify(root, s.classes)
 	s.infos = append(s.infos, nodeInfo{n: root, parent: -1, blk: 0, flags: f | fBlock})
 	cur := int32(0)
 	c := root.FirstChild
@@ -119,7 +120,7 @@ func (s *scorer) walk(root *html.Node) {
 			if dropTag(c.DataAtom) {
 				break
 			}
-			f, hidden := classify(c)
+			f, hidden := classify(c, s.classes)
 			if hidden {
 				break
 			}
@@ -213,19 +214,30 @@ func (s *scorer) choose() int32 {
 			f &^= fBoiler | fStrong
 			in[i].flags = f
 		}
-		inb := f&(fBoiler|fListing|fCaption) != 0
-		if i > 0 && in[in[i].parent].flags&fInBoiler != 0 {
-			inb = true
+		inb := f&(fBoiler|fListing) != 0
+		inc := f&fCaption != 0
+		if i > 0 {
+			pf := in[in[i].parent].flags
+			inb = inb || pf&fInBoiler != 0
+			inc = inc || pf&fInCaption != 0
 		}
 		if inb {
 			in[i].flags |= fInBoiler
 		}
+		if inc {
+			in[i].flags |= fInCaption
+		}
 	}
 	// Pass 3: block weights and subtree scores.
 	for i := range in {
-		if in[i].flags&fInBoiler != 0 {
+		switch {
+		case in[i].flags&fInBoiler != 0:
 			in[i].score = -float32(in[i].ownText)
-		} else {
+		case in[i].flags&fInCaption != 0:
+			// Captions sit between paragraphs: neutral, neither text
+			// nor boilerplate.
+			in[i].score = 0
+		default:
 			in[i].score = blockWeight(in[i].ownText, in[i].ownLink, in[i].flags)
 		}
 	}
@@ -310,7 +322,7 @@ func (cp *copier) children(src, dst *html.Node, idx *int32) {
 			*idx = i + 1
 			n := &html.Node{Type: html.ElementNode, DataAtom: c.DataAtom, Data: c.Data, Namespace: c.Namespace, Attr: c.Attr}
 			dst.AppendChild(n)
-			if info.flags&fBlock != 0 && info.ownText > 0 && info.flags&fInBoiler == 0 {
+			if info.flags&fBlock != 0 && info.ownText > 0 && info.flags&(fInBoiler|fInCaption) == 0 {
 				cp.stats.TextChars += int(info.ownText)
 				cp.stats.LinkChars += int(info.ownLink)
 				if info.flags&fHeading == 0 {
@@ -337,6 +349,11 @@ func (cp *copier) keep(i int32) bool {
 	}
 	f := info.flags
 	if f&(fBoiler|fListing) != 0 {
+		return false
+	}
+	if f&fCaption != 0 && info.n.DataAtom != atom.Figcaption {
+		// Caption-classed elements outside <figcaption> are dropped;
+		// figcaption stays with its figure for the media writers.
 		return false
 	}
 	if f&fBlock == 0 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sync"
 	"time"
 
 	"golang.org/x/net/html"
@@ -94,7 +95,8 @@ func (n *Native) Extract(ctx context.Context, in Input) (*Document, error) {
 	if limit <= 0 {
 		limit = defaultMaxNodes
 	}
-	s := scorer{ctx: ctx, limit: limit}
+	s := getScorer(ctx, limit)
+	defer putScorer(s)
 	s.walk(body)
 	if s.err != nil {
 		if errors.Is(s.err, ErrResourceLimit) {
@@ -143,6 +145,29 @@ func (n *Native) Extract(ctx context.Context, in Input) (*Document, error) {
 		NodesVisited: s.visited, Degraded: degraded, Warnings: warnings,
 	}
 	return doc, nil
+}
+
+// scorers recycles the detection state (the element slice and the class
+// cache) between extractions.
+var scorers = sync.Pool{New: func() any { return &scorer{classes: make(map[string]uint32, 256)} }}
+
+func getScorer(ctx context.Context, limit int) *scorer {
+	s := scorers.Get().(*scorer)
+	s.ctx, s.limit = ctx, limit
+	return s
+}
+
+// putScorer clears s of every reference into the page and pools it,
+// unless a huge page made it too big to keep.
+func putScorer(s *scorer) {
+	if cap(s.infos) > 1<<16 {
+		return
+	}
+	clear(s.infos)
+	s.infos = s.infos[:0]
+	clear(s.classes)
+	s.ctx, s.err, s.visited = nil, nil, 0
+	scorers.Put(s)
 }
 
 // boilerChars sums the text under effective boilerplate marks.
