@@ -190,7 +190,7 @@ func TestAdaptive_ReadOnlyStore(t *testing.T) {
 func TestAdaptive_StoreLockedByAnotherProcess(t *testing.T) {
 	path := filepath.Join(t.TempDir(), store.FileName)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), helperEnv+"=lock", helperEnv+"_PATH="+path)
+	cmd.Env = append(os.Environ(), helperEnv+"=lock", helperEnv+"_PATH="+path, "GORACE=halt_on_error=1 atexit_sleep_ms=0")
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	stdout, err := cmd.StdoutPipe()

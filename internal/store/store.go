@@ -62,7 +62,7 @@ var (
 	ErrLocked = errors.New("store: file is locked by another process")
 	// ErrReadOnly: the store reached its size quota (or the disk is full)
 	// and accepts no more writes.
-	ErrReadOnly = errors.New("store: read-only, size quota reached")
+	ErrReadOnly = errors.New("store: read-only: size quota reached or disk full")
 	// ErrCorrupt: the file is damaged. Open moves such a file aside; a
 	// transaction that meets damage later returns this error.
 	ErrCorrupt = errors.New("store: file is corrupt")

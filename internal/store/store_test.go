@@ -58,9 +58,16 @@ func TestHelperProcess(t *testing.T) {
 	case "mutant":
 		res := openReadWrite(path)
 		_ = json.NewEncoder(os.Stdout).Encode(res)
+	default:
+		if f := helperRoles[role]; f != nil {
+			_ = json.NewEncoder(os.Stdout).Encode(f(path))
+		}
 	}
 	os.Exit(0)
 }
+
+// helperRoles holds helper roles defined by platform-specific tests.
+var helperRoles = map[string]func(path string) any{}
 
 type mutantResult struct {
 	Opened      bool   `json:"opened"`
@@ -118,7 +125,7 @@ func walk(b *bolt.Bucket, keys *int) error {
 func helper(t *testing.T, ctx context.Context, role, path string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), helperEnv+"="+role, helperEnv+"_PATH="+path, "GORACE=halt_on_error=1")
+	cmd.Env = append(os.Environ(), helperEnv+"="+role, helperEnv+"_PATH="+path, "GORACE=halt_on_error=1 atexit_sleep_ms=0")
 	return cmd
 }
 
