@@ -1,8 +1,8 @@
 package store_test
 
 import (
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"syscall"
@@ -102,4 +102,3 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
-
