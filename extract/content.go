@@ -43,6 +43,8 @@ const (
 	// listingArticles: an element with this many <article> children is
 	// a listing (related posts, a feed), not an article.
 	listingArticles = 3
+	// maxCaption is the longest text taken for a caption.
+	maxCaption = 600
 )
 
 // nodeInfo is one kept element of the page.
@@ -216,6 +218,12 @@ func (s *scorer) choose() int32 {
 		}
 		inb := f&(fBoiler|fListing) != 0
 		inc := f&fCaption != 0
+		if inc && in[i].text > maxCaption {
+			// No caption is that long: a "caption" word on a big
+			// container is not about captions.
+			inc = false
+			in[i].flags &^= fCaption
+		}
 		if i > 0 {
 			pf := in[in[i].parent].flags
 			inb = inb || pf&fInBoiler != 0
