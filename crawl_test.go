@@ -41,6 +41,7 @@ func TestCrawlWholeSite(t *testing.T) {
 	c := newClient(t, riptide.WithPerHostLimit(8, 0))
 	pages, errs := collect(t, c.Crawl(context.Background(), riptide.CrawlRequest{
 		URLs: []string{site.URL("/gen/0.html")}, Follow: riptide.ScopeSameHost, MaxDepth: 20, Concurrency: 8,
+		Include: []string{`/gen/`},
 	}))
 	require.Empty(t, errs)
 	seen := map[string]int{}
@@ -60,6 +61,7 @@ func TestCrawlLimitsAreExact(t *testing.T) {
 	t.Run("max pages", func(t *testing.T) {
 		pages, errs := collect(t, c.Crawl(context.Background(), riptide.CrawlRequest{
 			URLs: []string{site.URL("/gen/0.html")}, Follow: riptide.ScopeSameHost, MaxDepth: 20, MaxPages: 10,
+			Include: []string{`/gen/`},
 		}))
 		require.Empty(t, errs)
 		assert.Len(t, pages, 10)
@@ -67,6 +69,7 @@ func TestCrawlLimitsAreExact(t *testing.T) {
 	t.Run("max depth", func(t *testing.T) {
 		pages, errs := collect(t, c.Crawl(context.Background(), riptide.CrawlRequest{
 			URLs: []string{site.URL("/gen/0.html")}, Follow: riptide.ScopeSameHost, MaxDepth: 2,
+			Include: []string{`/gen/`},
 		}))
 		require.Empty(t, errs)
 		var got []string
@@ -196,9 +199,10 @@ func TestCrawlPerHostLimit(t *testing.T) {
 }
 
 func TestCrawlBreakStopsEverything(t *testing.T) {
-	before := goleak.IgnoreCurrent()
 	cs := newCountingServer(t, 5*time.Millisecond)
-	c := newClient(t, riptide.WithPerHostLimit(8, 0))
+	before := goleak.IgnoreCurrent()
+	c, err := riptide.New(riptide.AllowPrivateNetworks(), riptide.WithPerHostLimit(8, 0))
+	require.NoError(t, err)
 	n := 0
 	for _, err := range c.Crawl(context.Background(), riptide.CrawlRequest{
 		URLs: []string{cs.URL + "/p/0"}, Follow: riptide.ScopeSameHost, MaxDepth: 30, MaxPages: 500, Concurrency: 8,

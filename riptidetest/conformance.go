@@ -62,6 +62,9 @@ func TestExtractor(ctx context.Context, e extract.Extractor) error {
 		if err != nil {
 			return nil // an error is an acceptable answer
 		}
+		if doc == nil {
+			return errors.New("nil document without error")
+		}
 		for name, s := range map[string]string{"text": doc.Text, "markdown": doc.Markdown, "html": doc.HTML, "title": doc.Title} {
 			if !utf8.ValidString(s) {
 				return fmt.Errorf("%s is not valid UTF-8", name)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/riptide-go/riptide/extract"
@@ -69,7 +70,8 @@ func (f *Fetcher) Fetch(ctx context.Context, req *fetch.Request) (*fetch.Respons
 }
 
 // Extractor is a fake [extract.Extractor]. ExtractFn answers each call;
-// when it is nil, Extract returns a Document whose Text is the input HTML.
+// when it is nil, Extract returns a Document whose Text is the input HTML
+// (invalid UTF-8 replaced).
 // It is safe for concurrent use.
 type Extractor struct {
 	ExtractFn func(ctx context.Context, in extract.Input) (*extract.Document, error)
@@ -98,5 +100,5 @@ func (e *Extractor) Extract(ctx context.Context, in extract.Input) (*extract.Doc
 	if e.ExtractFn != nil {
 		return e.ExtractFn(ctx, in)
 	}
-	return &extract.Document{URL: in.URL, Text: string(in.HTML), Meta: extract.Metadata{Engine: "fake"}}, nil
+	return &extract.Document{URL: in.URL, Text: strings.ToValidUTF8(string(in.HTML), "\uFFFD"), Meta: extract.Metadata{Engine: "fake"}}, nil
 }
