@@ -16,7 +16,8 @@ type hostLimiter struct {
 
 	mu        sync.Mutex
 	hosts     map[string]*hostSlot
-	sweepSize int
+	sweepSize int // map size after the last sweep
+	sinceSwp  int // entries created since the last sweep
 }
 
 type hostSlot struct {
@@ -87,11 +88,14 @@ func (l *hostLimiter) unref(host string, s *hostSlot) {
 }
 
 // sweepLocked drops idle entries whose start gap has passed. It runs when
-// the map has doubled since the last sweep, so its cost is amortised.
+// the map has doubled since the last sweep, or after as many new entries
+// as the map holds, so its cost is amortised over the entries created.
 func (l *hostLimiter) sweepLocked() {
-	if len(l.hosts) < 2*l.sweepSize+64 {
+	l.sinceSwp++
+	if len(l.hosts) < 2*l.sweepSize+64 && l.sinceSwp < max(len(l.hosts), 64) {
 		return
 	}
+	l.sinceSwp = 0
 	now := l.now()
 	for h, s := range l.hosts {
 		if s.refs == 0 && !s.nextStart.After(now) {

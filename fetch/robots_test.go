@@ -264,7 +264,9 @@ func TestRobotsCrawlDelay(t *testing.T) {
 	wg.Wait()
 	require.Len(t, starts, 4)
 	for i := 1; i < len(starts); i++ {
-		assert.GreaterOrEqual(t, starts[i].Sub(starts[i-1]), 140*time.Millisecond, "gap %d", i)
+		// Arrivals jitter with connection set-up; see limiter_internal_test.go
+		// for the exact spacing under a fake clock.
+		assert.GreaterOrEqual(t, starts[i].Sub(starts[i-1]), 100*time.Millisecond, "gap %d", i)
 	}
 }
 
