@@ -185,11 +185,14 @@ func (r *Renderer) run(ctx context.Context, t *tab, req *render.Request, to rend
 		resp.Timings.Actions = time.Since(as)
 		if err != nil {
 			// Keep what the page shows at the failure for diagnosis.
-			hctx, hcancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-			if s, herr := t.snapshot(hctx); herr == nil && ctx.Err() == nil {
-				resp.HTML, resp.FinalURL = s.HTML, s.URL
+			// (Skipped once the hard cap passed: the page may be stuck.)
+			if ctx.Err() == nil && !errors.Is(err, render.ErrBrowserCrashed) {
+				hctx, hcancel := context.WithTimeout(ctx, 250*time.Millisecond)
+				if s, herr := t.snapshot(hctx); herr == nil {
+					resp.HTML, resp.FinalURL = s.HTML, s.URL
+				}
+				hcancel()
 			}
-			hcancel()
 			return err
 		}
 	}

@@ -69,7 +69,7 @@ type settings struct {
 // newTab creates a page in browser context bctx and prepares it: events,
 // dialog handling, download denial, service worker bypass and the
 // navigation guard are installed before any navigation.
-func (b *browser) newTab(ctx context.Context, bctx string, runtime bool) (t *tab, err error) {
+func (b *browser) newTab(ctx context.Context, bctx string, runtime bool) (_ *tab, err error) {
 	var created struct {
 		TargetID proto.TargetTargetID `json:"targetId"`
 	}
@@ -80,7 +80,7 @@ func (b *browser) newTab(ctx context.Context, bctx string, runtime bool) (t *tab
 	if err := b.cn.call(ctx, "", "Target.createTarget", p, &created); err != nil {
 		return nil, err
 	}
-	t = &tab{b: b, id: created.TargetID, bctx: bctx, crashed: make(chan struct{}), changed: make(chan struct{}),
+	t := &tab{b: b, id: created.TargetID, bctx: bctx, crashed: make(chan struct{}), changed: make(chan struct{}),
 		life: map[string]int{}, inflight: map[string]struct{}{}}
 	defer func() {
 		if err != nil {
