@@ -32,8 +32,8 @@ for (let i = 0; i < 5; i++) window.open('/other?' + i, '_blank');
 window.addEventListener('load', () => { location.href = '/other'; });
 setTimeout(() => { location.href = '/other'; }, 30);
 </script>`,
-		"/other":  `<!doctype html><p>other document</p>`,
-		"/loop":   `<!doctype html><p>loop</p><script>while (true) {}</script>`,
+		"/other": `<!doctype html><p>other document</p>`,
+		"/loop":  `<!doctype html><p>loop</p><script>while (true) {}</script>`,
 		"/loopafter": `<!doctype html><p id=x>loop after load</p><script>
 window.addEventListener('load', () => setTimeout(() => { while (true) {} }, 10));
 </script>`,
