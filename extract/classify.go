@@ -255,7 +255,8 @@ func classWords(v string) uint32 {
 			continue
 		}
 		var lastNeg, lastPos int = -1, -1
-		strong, date, caption := false, false, false
+		lastDate := -1
+		strong, caption := false, false
 		word := 0
 		j := 0
 		for j < len(name) {
@@ -300,7 +301,7 @@ func classWords(v string) uint32 {
 				lastNeg = word
 				strong = true
 			case wDate:
-				date = true
+				lastDate = word
 			case wCaption:
 				caption = true
 			}
@@ -310,13 +311,13 @@ func classWords(v string) uint32 {
 			flags |= fBoiler | fStrong
 		} else if lastNeg >= 0 {
 			flags |= fBoiler
-		} else if lastPos >= 0 {
+		} else if lastPos > lastDate {
 			flags |= fPositive
 		}
 		if caption && !strong && lastNeg < 0 {
 			flags |= fCaption
 		}
-		if date && lastPos < 0 {
+		if lastDate > lastPos {
 			flags |= fTime
 		}
 	}

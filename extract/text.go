@@ -2,6 +2,7 @@ package extract
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
@@ -149,19 +150,17 @@ func (w *textWriter) text(s string) {
 	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' {
+			if c <= ' ' || c == 0x7f {
+				// White space, and control characters, which never
+				// belong in text.
 				w.sep(1)
 				i++
 				continue
 			}
-			// Copy a run of plain ASCII at once.
+			// Copy a run of printable ASCII at once.
 			j := i + 1
-			for j < len(s) && s[j] < utf8.RuneSelf && s[j] > ' ' {
+			for j < len(s) && s[j] > ' ' && s[j] < 0x7f {
 				j++
-			}
-			if c == 0 {
-				i++
-				continue
 			}
 			w.flush()
 			w.b.WriteString(s[i:j])
@@ -177,7 +176,7 @@ func (w *textWriter) text(s string) {
 			w.dirty = true
 		case r == '\u00ad' || r == '\u200b' || r == '\ufeff':
 			// soft hyphen, zero-width space, BOM: dropped
-		case r == '\u00a0' || r == '\u2028' || r == '\u2029' || r == '\u3000' || (r >= '\u2000' && r <= '\u200a') || r == '\u202f' || r == '\u205f' || r == '\u0085':
+		case unicode.IsSpace(r):
 			w.sep(1)
 		default:
 			w.flush()
