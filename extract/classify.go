@@ -7,27 +7,27 @@ import (
 
 // Element flags set by classify and the content walk.
 const (
-	fBlock    uint32 = 1 << iota // a block-level element: owns the text inside it
-	fBoiler                      // tag, role, class or id says boilerplate
-	fStrong                      // the boilerplate mark is a strong one (comments, ads...)
-	fPositive                    // class, id, role or itemprop says article body
-	fLink                        // inside an <a href>
-	fNoText                      // text children are not page text (iframe, video...)
-	fHeading                     // h1-h6
-	fTitle                       // h1
-	fPara                        // p
-	fTime                        // <time> or a date-like class
-	fList                        // ul, ol, dl
-	fFigure                      // figure or figcaption
-	fTable                       // table
-	fPre                         // pre: whitespace is kept
-	fInBoiler                    // has an effective boilerplate ancestor-or-self
-	fKeepAll                     // the article root candidate marked by itemprop=articleBody
-	fItem                        // li, td, th, dd, dt
-	fListing                     // a list of articles (teasers), never a false alarm
-	fCaption                     // figcaption: kept in the content, not in its text
-	fHidden                      // class cache only: a class that hides the element
-	fInCaption                   // has a caption ancestor-or-self
+	fBlock     uint32 = 1 << iota // a block-level element: owns the text inside it
+	fBoiler                       // tag, role, class or id says boilerplate
+	fStrong                       // the boilerplate mark is a strong one (comments, ads...)
+	fPositive                     // class, id, role or itemprop says article body
+	fLink                         // inside an <a href>
+	fNoText                       // text children are not page text (iframe, video...)
+	fHeading                      // h1-h6
+	fTitle                        // h1
+	fPara                         // p
+	fTime                         // <time> or a date-like class
+	fList                         // ul, ol, dl
+	fFigure                       // figure or figcaption
+	fTable                        // table
+	fPre                          // pre: whitespace is kept
+	fInBoiler                     // has an effective boilerplate ancestor-or-self
+	fKeepAll                      // the article root candidate marked by itemprop=articleBody
+	fItem                         // li, td, th, dd, dt
+	fListing                      // a list of articles (teasers), never a false alarm
+	fCaption                      // figcaption: kept in the content, not in its text
+	fHidden                       // class cache only: a class that hides the element
+	fInCaption                    // has a caption ancestor-or-self
 )
 
 // maxClassCache bounds the per-page cache of class verdicts.

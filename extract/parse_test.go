@@ -50,10 +50,10 @@ func TestDeepNestingFallback(t *testing.T) {
 func TestInvalidInput(t *testing.T) {
 	var n Native
 	for name, in := range map[string][]byte{
-		"nil":        nil,
-		"empty":      {},
-		"spaces":     []byte(" \n\t "),
-		"binary":     bytes.Repeat([]byte{0, 1, 2, 3, 0xff, 0xfe, 7}, 200),
+		"nil":    nil,
+		"empty":  {},
+		"spaces": []byte(" \n\t "),
+		"binary": bytes.Repeat([]byte{0, 1, 2, 3, 0xff, 0xfe, 7}, 200),
 	} {
 		_, err := n.Extract(context.Background(), Input{HTML: in})
 		assert.ErrorIs(t, err, ErrInvalidHTML, name)
