@@ -135,9 +135,9 @@ func TestHistogramBuckets(t *testing.T) {
 		h.Observe(Labels{}, v)
 	}
 	text := expose(t, r)
-	assert.Contains(t, text, `test_seconds_bucket{le="1"} 2`+"\n")   // 0.5, 1
-	assert.Contains(t, text, `test_seconds_bucket{le="2"} 4`+"\n")   // + 1.5, 2
-	assert.Contains(t, text, `test_seconds_bucket{le="5"} 6`+"\n")   // + 4.9, 5
+	assert.Contains(t, text, `test_seconds_bucket{le="1"} 2`+"\n")    // 0.5, 1
+	assert.Contains(t, text, `test_seconds_bucket{le="2"} 4`+"\n")    // + 1.5, 2
+	assert.Contains(t, text, `test_seconds_bucket{le="5"} 6`+"\n")    // + 4.9, 5
 	assert.Contains(t, text, `test_seconds_bucket{le="+Inf"} 8`+"\n") // + 7, +Inf
 	assert.Contains(t, text, "test_seconds_count 8\n")
 	assert.Contains(t, text, "test_seconds_sum +Inf\n")
