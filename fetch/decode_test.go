@@ -197,40 +197,43 @@ func TestBodyCap(t *testing.T) {
 	})
 }
 
-// zeros is an endless reader of zero bytes, up to n.
-type zeros struct{ n int64 }
-
-func (z *zeros) Read(p []byte) (int, error) {
-	if z.n <= 0 {
-		return 0, io.EOF
-	}
-	if int64(len(p)) > z.n {
-		p = p[:z.n]
-	}
-	clear(p)
-	z.n -= int64(len(p))
-	return len(p), nil
-}
-
 // bombServer streams a compression bomb: size zero bytes compressed on the
-// fly with enc, so that the test never holds the payload. The client stops
-// reading at its cap and the server stops with it.
+// fly through layers (applied in order), so that the test never holds the
+// payload. The stack is flushed after every MiB of input so the client
+// sees data at once, and generation stops when the client goes away.
 func bombServer(t *testing.T, contentEncoding string, size int64, layers ...string) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		w.Header().Set("Content-Encoding", contentEncoding)
-		// Build the writer stack: the last layer writes to the response.
+		w.WriteHeader(http.StatusOK)
+		rc := http.NewResponseController(w)
+		_ = rc.Flush()
+		// stack[0] takes the zeros; the last one writes to the response.
+		stack := make([]io.WriteCloser, len(layers))
 		var out io.Writer = w
-		var closers []io.Closer
 		for i := len(layers) - 1; i >= 0; i-- {
-			enc := encoders[layers[i]](out)
-			closers = append(closers, enc)
-			out = enc
+			stack[i] = encoders[layers[i]](out)
+			out = stack[i]
 		}
-		_, _ = io.Copy(out, &zeros{n: size})
-		for i := len(closers) - 1; i >= 0; i-- {
-			_ = closers[i].Close()
+		chunk := make([]byte, 1<<20)
+		for sent := int64(0); sent < size && r.Context().Err() == nil; sent += int64(len(chunk)) {
+			if _, err := stack[0].Write(chunk); err != nil {
+				return
+			}
+			for _, l := range stack {
+				if fl, ok := l.(interface{ Flush() error }); ok {
+					if err := fl.Flush(); err != nil {
+						return
+					}
+				}
+			}
+			if err := rc.Flush(); err != nil {
+				return
+			}
+		}
+		for _, l := range stack {
+			_ = l.Close()
 		}
 	}))
 	t.Cleanup(srv.Close)
