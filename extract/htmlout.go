@@ -74,8 +74,8 @@ type htmlWriter struct {
 	base *url.URL
 }
 
-func (h *htmlWriter) WriteString(s string) { h.b = append(h.b, s...) }
-func (h *htmlWriter) WriteByte(c byte)     { h.b = append(h.b, c) }
+func (h *htmlWriter) str(s string) { h.b = append(h.b, s...) }
+func (h *htmlWriter) byte1(c byte) { h.b = append(h.b, c) }
 
 // trimSpace drops white space at the end of the output, at a block
 // boundary where it means nothing.
@@ -125,10 +125,10 @@ func (h *htmlWriter) node(n *html.Node, depth int, pre bool) {
 		if src == "" {
 			return
 		}
-		h.WriteString("<img")
+		h.str("<img")
 		h.attr("src", src)
 		h.attrs(n, "src", "srcset")
-		h.WriteString(">")
+		h.str(">")
 		return
 	case atom.Source:
 		if !isElem(n.Parent, atom.Picture) {
@@ -140,13 +140,13 @@ func (h *htmlWriter) node(n *html.Node, depth int, pre bool) {
 	if block && !pre {
 		h.trimSpace()
 		if len(h.b) > 0 && n.DataAtom != atom.Br && !h.afterOpenTag() {
-			h.WriteByte('\n')
+			h.byte1('\n')
 		}
 	}
-	h.WriteByte('<')
-	h.WriteString(tag)
+	h.byte1('<')
+	h.str(tag)
 	h.attrs(n)
-	h.WriteByte('>')
+	h.byte1('>')
 	if voidElement(n.DataAtom) {
 		return
 	}
@@ -154,9 +154,9 @@ func (h *htmlWriter) node(n *html.Node, depth int, pre bool) {
 	if block && !pre {
 		h.trimSpace()
 	}
-	h.WriteString("</")
-	h.WriteString(tag)
-	h.WriteByte('>')
+	h.str("</")
+	h.str(tag)
+	h.byte1('>')
 }
 
 // attrs writes n's kept attributes, skipping the names in skip.
@@ -196,11 +196,11 @@ next:
 }
 
 func (h *htmlWriter) attr(k, v string) {
-	h.WriteByte(' ')
-	h.WriteString(k)
-	h.WriteString(`="`)
-	h.WriteString(html.EscapeString(truncUTF8(v, 8192)))
-	h.WriteByte('"')
+	h.byte1(' ')
+	h.str(k)
+	h.str(`="`)
+	h.str(html.EscapeString(truncUTF8(v, 8192)))
+	h.byte1('"')
 }
 
 // text writes escaped text, collapsing white space outside <pre>. A
@@ -208,7 +208,7 @@ func (h *htmlWriter) attr(k, v string) {
 // readable, and goes when it would follow other white space.
 func (h *htmlWriter) text(s string, pre bool) {
 	if pre {
-		h.WriteString(html.EscapeString(s))
+		h.str(html.EscapeString(s))
 		return
 	}
 	for i := 0; i < len(s); {
@@ -220,9 +220,9 @@ func (h *htmlWriter) text(s string, pre bool) {
 			}
 			if last := h.lastByte(); last != 0 && last != ' ' && last != '\n' && !h.afterBlockOpen() {
 				if nl {
-					h.WriteByte('\n')
+					h.byte1('\n')
 				} else {
-					h.WriteByte(' ')
+					h.byte1(' ')
 				}
 			}
 			continue
@@ -231,7 +231,7 @@ func (h *htmlWriter) text(s string, pre bool) {
 		for j < len(s) && !isSpaceByte(s[j]) {
 			j++
 		}
-		h.WriteString(html.EscapeString(s[i:j]))
+		h.str(html.EscapeString(s[i:j]))
 		i = j
 	}
 }

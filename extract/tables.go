@@ -18,6 +18,7 @@ const (
 	maxGridRows  = 10000
 	maxGridCells = 200_000
 	maxTables    = 256
+	maxGridText  = 4 << 20 // cell text bytes read per table
 )
 
 // collectTables lists the data tables of the content subtree. Layout
@@ -222,9 +223,10 @@ func buildGrid(t *html.Node, cellText func(*html.Node) string) grid {
 	}
 	var carries []carry // per column: a rowspan still covering it
 	cellsTotal := 0
+	textBytes := 0
 	allTH := make([]bool, 0, len(rows))
 	for ri, r := range rows {
-		if len(g.rows) >= maxGridRows || cellsTotal >= maxGridCells {
+		if len(g.rows) >= maxGridRows || cellsTotal >= maxGridCells || textBytes > maxGridText {
 			break
 		}
 		var row []string
@@ -248,8 +250,12 @@ func buildGrid(t *html.Node, cellText func(*html.Node) string) grid {
 			text := cellText(c)
 			cs := spanAttr(c, "colspan", maxColSpan)
 			rs := spanAttr(c, "rowspan", maxRowSpan)
-			if rs == 0 { // rowspan=0: to the end of the table
+			if rs == 0 || rs > len(rows)-ri { // rowspan=0: to the end of the table
 				rs = len(rows) - ri
+			}
+			// The text is repeated in every position the cell covers.
+			if textBytes += (len(text) + 1) * cs * rs; textBytes > maxGridText {
+				break
 			}
 			for k := 0; k < cs && col < maxGridCols; k++ {
 				row = append(row, text)
@@ -282,10 +288,14 @@ func buildGrid(t *html.Node, cellText func(*html.Node) string) grid {
 		g.rows = append(g.rows, row)
 		allTH = append(allTH, onlyTH)
 	}
-	// Rectangular: pad every row to the widest.
+	// Rectangular: pad every row to the widest, keeping the grid within
+	// maxGridCells.
 	width := 0
 	for _, r := range g.rows {
 		width = max(width, len(r))
+	}
+	if width > 0 && len(g.rows)*width > maxGridCells {
+		g.rows = g.rows[:max(1, maxGridCells/width)]
 	}
 	for i, r := range g.rows {
 		for len(r) < width {

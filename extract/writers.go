@@ -183,7 +183,10 @@ func textOf(n *html.Node, limit int) string {
 	if n.FirstChild != nil {
 		stack = append(stack, n.FirstChild)
 	}
-	for len(stack) > 0 && b.Len() < limit {
+	// Elements without text cost too: bound the nodes visited as well.
+	budget := max(4096, 4*limit)
+	for len(stack) > 0 && b.Len() < limit && budget > 0 {
+		budget--
 		c := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		if c.NextSibling != nil {
