@@ -124,4 +124,3 @@ func (r *Recorder) dropUnknown(name string) {
 func (r *Recorder) drop(reason string) {
 	r.dropped.WithLabelValues("", "", reason).Inc()
 }
-
