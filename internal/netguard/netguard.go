@@ -144,7 +144,7 @@ func blockReason(ip netip.Addr) string {
 	// Embedded IPv4 (mapped or compatible): say what the inner address is.
 	if ip.Is4In6() {
 		if inner := blockReason(ip.Unmap()); inner != "" {
-			return inner + " (ipv4-mapped)"
+			return "ipv4-mapped " + inner
 		}
 		return "ipv4-mapped"
 	}
