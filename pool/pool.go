@@ -65,7 +65,7 @@ type Pool[T comparable] struct {
 	closed     bool
 	drained    chan struct{} // made by Close; closed when busy reaches 0
 	closeDone  chan struct{}
-	ready      chan struct{} // closed once the pool first holds Target items
+	ready      chan struct{} // closed once the pool first holds max(Target, Min) items
 	lastErr    error         // last background creation error
 	retryAt    time.Time     // no background creation before this
 	backoff    time.Duration
@@ -463,7 +463,7 @@ func (p *Pool[T]) checkReadyLocked() {
 	if p.ready == nil {
 		return
 	}
-	if len(p.all) >= p.cfg.Target {
+	if len(p.all) >= max(p.cfg.Target, p.cfg.Min) {
 		close(p.ready)
 		p.ready = nil
 	}
@@ -507,7 +507,7 @@ func (p *Pool[T]) closeItem(v T) {
 	}
 }
 
-// WaitReady waits until the pool has created its first Target items. It
+// WaitReady waits until the pool has first held max(Target, Min) items. It
 // returns ctx.Err() joined with the last background creation error when ctx
 // ends first, and ErrClosed when the pool is closed.
 func (p *Pool[T]) WaitReady(ctx context.Context) error {

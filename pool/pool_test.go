@@ -539,3 +539,86 @@ func (c *fakeClock) Add(d time.Duration) {
 	c.now = c.now.Add(d)
 	c.mu.Unlock()
 }
+
+// TestStuckCloseDoesNotBlockCheckouts: an item whose Close hangs holds its
+// slot, but other items keep being handed out.
+func TestStuckCloseDoesNotBlockCheckouts(t *testing.T) {
+	f := &factory{t: t}
+	unblock := make(chan struct{})
+	cfg := f.config(2)
+	cfg.Close = func(r *res) error {
+		if r.id == 1 {
+			<-unblock
+		}
+		return f.Close(r)
+	}
+	p := newPool(t, cfg)
+	ctx := context.Background()
+
+	stuck, err := p.Acquire(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, stuck.id)
+	p.Release(stuck, ErrBroken) // its Close hangs
+	waitFor(t, func() bool { return p.Stats().Closing == 1 })
+
+	start := time.Now()
+	for range 50 {
+		v, err := p.Acquire(ctx)
+		require.NoError(t, err)
+		assert.NotEqual(t, 1, v.id)
+		p.Release(v, nil)
+	}
+	t.Logf("50 checkouts during a stuck close in %v", time.Since(start))
+
+	// Max still holds: the stuck item counts until its Close returns.
+	v, err := p.Acquire(ctx)
+	require.NoError(t, err)
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	_, err = p.Acquire(short)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.LessOrEqual(t, f.peak.Load(), int64(2))
+
+	close(unblock)
+	w, err := p.Acquire(ctx) // the freed slot creates a new item
+	require.NoError(t, err)
+	p.Release(w, nil)
+	p.Release(v, nil)
+}
+
+func TestCheckoutCheckCanceledKeepsItem(t *testing.T) {
+	f := &factory{t: t}
+	clk := newFakeClock()
+	cfg := f.config(1)
+	cfg.Now = clk.Now
+	cfg.CheckIdleAfter = time.Second
+	cfg.Check = func(ctx context.Context, _ *res) error {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	p := newPool(t, cfg)
+	v, err := p.Acquire(context.Background())
+	require.NoError(t, err)
+	p.Release(v, nil)
+	clk.Add(time.Minute)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	_, err = p.Acquire(ctx)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	s := p.Stats()
+	assert.Equal(t, 1, s.Idle, "the item is not blamed for the caller's deadline")
+	assert.Equal(t, uint64(0), s.Broken)
+	assert.False(t, v.closed.Load())
+}
+
+func TestWaitReadyCountsMin(t *testing.T) {
+	f := &factory{t: t}
+	cfg := f.config(3)
+	cfg.Min = 2
+	p := newPool(t, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, p.WaitReady(ctx))
+	assert.Equal(t, 2, p.Stats().Idle)
+}
