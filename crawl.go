@@ -8,12 +8,14 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/net/publicsuffix"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/riptide-go/riptide/internal/urlnorm"
+	"github.com/riptide-go/riptide/render"
 )
 
 // Scope says which discovered links a crawl follows.
@@ -262,12 +264,16 @@ func (c *Client) runCrawl(parent context.Context, plan *crawlPlan, yield func(*R
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	g, gctx := errgroup.WithContext(ctx)
+	// Pages that need a browser share one browser context per crawl, so
+	// its warm tabs are reused; it is created on first need.
+	lr := &lazyRenderer{c: c, ctx: ctx}
+	defer lr.release()
 	jobs := make(chan crawlJob)
 	outcomes := make(chan crawlOutcome)
 	for range plan.Concurrency {
 		g.Go(func() error {
 			for j := range jobs {
-				res, err := c.extract(gctx, j.url, request{engine: plan.Engine})
+				res, err := c.extract(gctx, j.url, request{engine: plan.Engine, renderer: lr})
 				if err != nil {
 					err = newError("crawl", j.url, c.cause(gctx, err))
 				} else {
@@ -404,5 +410,32 @@ func (c *Client) discover(plan *crawlPlan, o crawlOutcome, enqueue func(string, 
 			continue
 		}
 		enqueue(n, o.job.depth+1)
+	}
+}
+
+// lazyRenderer creates a crawl's browser context on its first render.
+type lazyRenderer struct {
+	c    *Client
+	ctx  context.Context
+	once sync.Once
+	r    render.Renderer
+	done func()
+	err  error
+}
+
+func (l *lazyRenderer) Render(ctx context.Context, req *render.Request) (*render.Response, error) {
+	l.once.Do(func() { l.r, l.done, l.err = l.c.crawlRenderer(l.ctx) })
+	if l.err != nil {
+		return nil, l.err
+	}
+	return l.r.Render(ctx, req)
+}
+
+// release closes the browser context if one was created. It must be
+// called after every render has returned.
+func (l *lazyRenderer) release() {
+	l.once.Do(func() {}) // no render may create it from now on
+	if l.done != nil {
+		l.done()
 	}
 }

@@ -7,7 +7,9 @@ import (
 
 	"github.com/riptide-go/riptide/extract"
 	"github.com/riptide-go/riptide/fetch"
+	"github.com/riptide-go/riptide/internal/netguard"
 	"github.com/riptide-go/riptide/internal/redact"
+	"github.com/riptide-go/riptide/render"
 )
 
 // Kind classifies an [Error]. Its String form is a stable, machine-readable
@@ -201,6 +203,16 @@ var classifiers = []struct {
 	{fetch.ErrRobotsDisallowed, KindRobots},
 	{fetch.ErrBodyTooLarge, KindTooLarge},
 	{fetch.ErrHeaderTooLarge, KindTooLarge},
+	{netguard.ErrBlocked, KindBlocked},
+	{netguard.ErrScheme, KindValidation},
+	{netguard.ErrInvalidURL, KindValidation},
+	{render.ErrInvalidRequest, KindValidation},
+	{render.ErrSessionNotFound, KindSession},
+	{render.ErrBrowserCrashed, KindRendering},
+	{render.ErrNoBrowser, KindRendering},
+	{render.ErrNavigation, KindRendering},
+	{render.ErrAction, KindRendering},
+	{render.ErrClosed, KindRendering},
 	{extract.ErrResourceLimit, KindResourceLimit},
 	{extract.ErrInvalidHTML, KindExtraction},
 	{extract.ErrParse, KindExtraction},

@@ -7,6 +7,8 @@ import (
 
 	"github.com/riptide-go/riptide/extract"
 	"github.com/riptide-go/riptide/fetch"
+	"github.com/riptide-go/riptide/render"
+	"github.com/riptide-go/riptide/render/chromium"
 	"github.com/riptide-go/riptide/timeout"
 )
 
@@ -29,6 +31,12 @@ type config struct {
 	fetcher      fetch.Fetcher
 	extractor    extract.Extractor
 	engine       Engine
+	retries      int
+	adaptive     *timeout.AdaptiveConfig
+	renderer     render.Renderer
+	chromium     chromium.Config
+	wasmModule   []byte
+	wasmPath     string
 }
 
 func defaultConfig() config {
@@ -37,6 +45,7 @@ func defaultConfig() config {
 		perHost:     2,
 		concurrency: 64,
 		engine:      EngineStatic,
+		retries:     2,
 	}
 }
 
@@ -54,6 +63,8 @@ func (c *config) validate() error {
 		return fmt.Errorf("timeout must be >= 0, got %s", c.timeout)
 	case !c.engine.Valid():
 		return fmt.Errorf("unknown engine %q", c.engine)
+	case c.retries < 0:
+		return fmt.Errorf("retries must be >= 0, got %d", c.retries)
 	}
 	return nil
 }
@@ -123,3 +134,43 @@ func WithExtractor(e extract.Extractor) Option {
 // WithEngine sets the engine used when a request names none (default
 // [EngineStatic]).
 func WithEngine(e Engine) Option { return func(c *config) { c.engine = e } }
+
+// WithRetries sets how many times a retryable failure (a timeout, a
+// connection failure, a 429, 502, 503 or 504 answer, a browser crash) is
+// tried again, each time with a larger time budget and after a jittered
+// backoff (default 2).
+func WithRetries(n int) Option { return func(c *config) { c.retries = n } }
+
+// WithAdaptiveTimeouts learns a time budget per domain from the outcomes of
+// fetches and renders (see [timeout.Adaptive]). With [WithCacheDir] the
+// learned profiles persist across runs. cfg's zero value means the
+// defaults. [WithTimeoutPolicy] takes precedence.
+func WithAdaptiveTimeouts(cfg timeout.AdaptiveConfig) Option {
+	return func(c *config) { c.adaptive = &cfg }
+}
+
+// WithRenderer replaces the built-in Chromium renderer used by Render and
+// the headless, stealth and auto engines, for example with a fake in tests.
+func WithRenderer(r render.Renderer) Option {
+	if r == nil {
+		panic("riptide: WithRenderer(nil)")
+	}
+	return func(c *config) { c.renderer = r }
+}
+
+// WithChromium configures the built-in Chromium renderer: the browser
+// binary (found on PATH as chromium, chromium-browser or google-chrome when
+// cfg.Bin is empty; a browser is downloaded only when cfg.AllowDownload is
+// set), the browser pool and sessions. Private-network access follows
+// [AllowPrivateNetworks]; the store is the Client's.
+func WithChromium(cfg chromium.Config) Option { return func(c *config) { c.chromium = cfg } }
+
+// WithWASMModule sets the guest module of the WASM engine (default: the
+// built-in extractor compiled to WebAssembly). See package extract/wasm for
+// the guest ABI.
+func WithWASMModule(module []byte) Option {
+	return func(c *config) { c.wasmModule = append([]byte(nil), module...) }
+}
+
+// WithWASMExtractor is WithWASMModule for a module file, read by New.
+func WithWASMExtractor(path string) Option { return func(c *config) { c.wasmPath = path } }

@@ -11,10 +11,14 @@ import (
 	"time"
 
 	"github.com/riptide-go/riptide/extract"
+	"github.com/riptide-go/riptide/extract/wasm"
 	"github.com/riptide-go/riptide/fetch"
 	"github.com/riptide-go/riptide/internal/redact"
 	"github.com/riptide-go/riptide/internal/store"
+	"github.com/riptide-go/riptide/render"
+	"github.com/riptide-go/riptide/render/chromium"
 	"github.com/riptide-go/riptide/timeout"
+	"github.com/riptide-go/riptide/wasmcache"
 )
 
 // Client turns URLs into extracted documents. It is safe for concurrent use
@@ -27,6 +31,15 @@ type Client struct {
 	ownFetch  *fetch.HTTP // the built-in fetcher, closed by Close
 	extractor extract.Extractor
 	policy    timeout.Policy
+	adaptive  *timeout.Adaptive // the Client's own adaptive policy, closed by Close
+	decisions *decisionCache
+
+	engMu     sync.Mutex // guards the lazily created engines below
+	wasmEng   *wasm.Engine
+	wasmCache *wasmcache.Cache
+	rend      render.Renderer
+	ownRend   *chromium.Renderer // the built-in renderer, closed by Close
+	rendErr   error
 	db        *store.DB // nil without a cache dir, or when the file was locked
 	dbErr     error     // why db is nil although a cache dir was given
 
@@ -54,9 +67,12 @@ func New(opts ...Option) (*Client, error) {
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
-	c.policy = cfg.policy
-	if c.policy == nil {
-		c.policy = timeout.Fixed{D: cfg.timeout}
+	if cfg.wasmPath != "" {
+		b, err := readModule(cfg.wasmPath)
+		if err != nil {
+			return nil, &Error{Kind: KindValidation, Op: "new", Err: err}
+		}
+		c.cfg.wasmModule = b
 	}
 	if cfg.cacheDir != "" {
 		db, err := store.Open(filepath.Join(cfg.cacheDir, store.FileName), store.Options{Logger: c.log})
@@ -67,6 +83,28 @@ func New(opts ...Option) (*Client, error) {
 			c.db = db
 		}
 	}
+	c.policy = cfg.policy
+	switch {
+	case c.policy != nil:
+	case cfg.adaptive != nil:
+		acfg := *cfg.adaptive
+		if acfg.Store == nil {
+			acfg.Store = c.db
+		}
+		if acfg.Logger == nil {
+			acfg.Logger = c.log
+		}
+		a, err := timeout.NewAdaptive(acfg)
+		if err != nil {
+			c.closeStore()
+			return nil, &Error{Kind: KindValidation, Op: "new", Err: err}
+		}
+		c.policy, c.adaptive = a, a
+	default:
+		c.policy = timeout.Fixed{D: cfg.timeout}
+	}
+	c.decisions = newDecisionCache(c.db, c.log)
+	c.rend = cfg.renderer
 	c.fetcher = cfg.fetcher
 	if c.fetcher == nil {
 		f, err := fetch.New(fetch.Config{
@@ -77,10 +115,13 @@ func New(opts ...Option) (*Client, error) {
 			PerHostConcurrency:   cfg.perHost,
 			PerHostDelay:         cfg.perHostDelay,
 			GlobalConcurrency:    cfg.concurrency,
-			Policy:               c.policy,
-			Logger:               c.log,
+			// The Client runs every fetch under timeout.Do with the
+			// policy's budget; the fetcher's own policy is only a cap.
+			Policy: timeout.Fixed{D: fetchCap(c.policy)},
+			Logger: c.log,
 		})
 		if err != nil {
+			c.closePolicy()
 			c.closeStore()
 			return nil, &Error{Kind: KindValidation, Op: "new", Err: err}
 		}
@@ -118,6 +159,8 @@ type RequestOption func(*request)
 
 type request struct {
 	engine         Engine
+	actions        []render.Action
+	renderer       render.Renderer // nil: the Client's
 	mode           extract.Mode
 	selectors      []string
 	header         http.Header
@@ -135,6 +178,13 @@ func WithMode(m extract.Mode, selectors ...string) RequestOption {
 // WithHeader adds request headers. They are sent to the URL's origin only:
 // a redirect to another origin drops them.
 func WithHeader(h http.Header) RequestOption { return func(r *request) { r.header = h.Clone() } }
+
+// WithActions runs browser actions on the page before extraction (wait
+// for a selector, click, scroll, ...). They need a browser: with the static
+// or WASM engine they are an error; the auto engine renders at once.
+func WithActions(actions ...render.Action) RequestOption {
+	return func(r *request) { r.actions = append(r.actions, actions...) }
+}
 
 // WithTruncation accepts a body cut at the size cap (the Result then has
 // Truncated set) instead of failing with [ErrTooLarge].
@@ -172,45 +222,35 @@ func (c *Client) cause(ctx context.Context, err error) error {
 
 func (c *Client) extract(ctx context.Context, rawURL string, req request) (*Result, error) {
 	start := time.Now()
-	switch req.engine {
-	case EngineStatic, EngineAuto:
-	default:
-		return nil, errorf(KindValidation, "extract", rawURL, "engine %q is not available", req.engine)
-	}
-	resp, err := c.fetcher.Fetch(ctx, &fetch.Request{
-		URL:            rawURL,
-		Header:         req.header,
-		AllowTruncated: req.allowTruncated,
-	})
+	u, err := c.admit(rawURL)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{
-		URL:          redact.URL(resp.URL),
-		FinalURL:     redact.URL(resp.FinalURL),
-		Status:       resp.Status,
-		Engine:       EngineStatic,
-		EngineReason: engineReason(req.engine),
-		ContentType:  resp.ContentType,
-		BytesFetched: resp.DecodedBytes,
-		Truncated:    resp.Truncated,
-		Attempts:     1,
-		NoIndex:      resp.NoIndex,
-		NoFollow:     resp.NoFollow,
+	switch req.engine {
+	case EngineStatic, EngineWASM:
+		if len(req.actions) > 0 {
+			return nil, errorf(KindValidation, "extract", rawURL, "actions need the headless, stealth or auto engine, not %q", req.engine)
+		}
+		res, _, err := c.extractStatic(ctx, u, req, start, req.engine)
+		return res, err
+	case EngineHeadless, EngineStealth:
+		return c.extractRendered(ctx, u, req, req.engine, "requested", start)
+	case EngineAuto:
+		return c.extractAuto(ctx, u, req, start)
 	}
-	res.Timings.Fetch = time.Since(start)
-	if err := c.extractInto(ctx, res, extract.Input{
-		URL:             resp.FinalURL,
-		ContentType:     resp.Header.Get("Content-Type"),
-		HTML:            resp.Body,
-		ContentLanguage: resp.Header.Get("Content-Language"),
-		LastModified:    resp.Header.Get("Last-Modified"),
-		Options:         extract.Options{Mode: req.mode, Selectors: req.selectors},
-	}); err != nil {
-		return nil, err
+	return nil, errorf(KindValidation, "extract", rawURL, "unknown engine %q", req.engine)
+}
+
+// fetchCap is the hard cap given to the built-in fetcher: the policy's
+// maximum budget when it has one, else a generous bound above any
+// escalated default budget.
+func fetchCap(p timeout.Policy) time.Duration {
+	if cp, ok := p.(timeout.Capped); ok {
+		if d := cp.MaxBudget(timeout.StageFetch); d > 0 {
+			return d
+		}
 	}
-	res.Timings.Total = time.Since(start)
-	return res, nil
+	return 10 * time.Minute
 }
 
 func engineReason(asked Engine) string {
@@ -220,11 +260,10 @@ func engineReason(asked Engine) string {
 	return "requested"
 }
 
-// extractInto runs the extractor and fills res's document, robots flags
-// and timing.
-func (c *Client) extractInto(ctx context.Context, res *Result, in extract.Input) error {
+// extractInto runs ex and fills res's document, robots flags and timing.
+func (c *Client) extractInto(ctx context.Context, ex extract.Extractor, res *Result, in extract.Input) error {
 	t := time.Now()
-	doc, err := c.extractor.Extract(ctx, in)
+	doc, err := ex.Extract(ctx, in)
 	res.Timings.Extract = time.Since(t)
 	if err != nil {
 		return err
@@ -261,7 +300,7 @@ func (c *Client) ExtractHTML(ctx context.Context, rawURL string, html []byte, op
 	}
 	start := time.Now()
 	res := &Result{URL: redact.URL(rawURL), Engine: EngineStatic, EngineReason: "html_given", Attempts: 0, BytesFetched: 0}
-	if err := c.extractInto(ctx, res, extract.Input{
+	if err := c.extractInto(ctx, c.extractor, res, extract.Input{
 		URL:     rawURL,
 		HTML:    html,
 		Options: extract.Options{Mode: req.mode, Selectors: req.selectors},
@@ -290,8 +329,29 @@ func (c *Client) Close() error {
 	if c.ownFetch != nil {
 		errs = append(errs, c.ownFetch.Close())
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	c.engMu.Lock()
+	if c.ownRend != nil {
+		errs = append(errs, c.ownRend.Close(ctx))
+	}
+	if c.wasmEng != nil {
+		errs = append(errs, c.wasmEng.Close(ctx))
+	}
+	if c.wasmCache != nil {
+		errs = append(errs, c.wasmCache.Close())
+	}
+	c.engMu.Unlock()
+	errs = append(errs, c.closePolicy())
 	errs = append(errs, c.closeStore())
 	return errors.Join(errs...)
+}
+
+func (c *Client) closePolicy() error {
+	if c.adaptive == nil {
+		return nil
+	}
+	return c.adaptive.Close()
 }
 
 func (c *Client) closeStore() error {
@@ -299,4 +359,14 @@ func (c *Client) closeStore() error {
 		return nil
 	}
 	return c.db.Close()
+}
+
+// TimeoutProfiles returns the per-domain time budgets learned by the
+// Client's adaptive timeout policy ([WithAdaptiveTimeouts]), or nil when
+// the Client uses a fixed budget.
+func (c *Client) TimeoutProfiles() []timeout.Profile {
+	if c.adaptive == nil {
+		return nil
+	}
+	return c.adaptive.Profiles()
 }

@@ -3,12 +3,14 @@ package riptidetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
 
 	"github.com/riptide-go/riptide/extract"
 	"github.com/riptide-go/riptide/fetch"
+	"github.com/riptide-go/riptide/render"
 )
 
 // Fetcher is a fake [fetch.Fetcher]. FetchFn answers each call; when it is
@@ -101,4 +103,60 @@ func (e *Extractor) Extract(ctx context.Context, in extract.Input) (*extract.Doc
 		return e.ExtractFn(ctx, in)
 	}
 	return &extract.Document{URL: in.URL, Text: strings.ToValidUTF8(string(in.HTML), "\uFFFD"), Meta: extract.Metadata{Engine: "fake"}}, nil
+}
+
+// Renderer is a fake [render.Renderer]. RenderFn answers each call; when
+// it is nil, Render answers with the HTML set by SetPage (status 200), or
+// fails with render.ErrNavigation. Calls are recorded. It is safe for
+// concurrent use.
+type Renderer struct {
+	RenderFn func(ctx context.Context, req *render.Request) (*render.Response, error)
+
+	mu    sync.Mutex
+	pages map[string]string
+	calls []render.Request
+}
+
+var _ render.Renderer = (*Renderer)(nil)
+
+// SetPage makes Render answer rawURL with html.
+func (r *Renderer) SetPage(rawURL, html string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.pages == nil {
+		r.pages = map[string]string{}
+	}
+	r.pages[rawURL] = html
+}
+
+// Calls returns copies of the requests rendered so far, in order.
+func (r *Renderer) Calls() []render.Request {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]render.Request(nil), r.calls...)
+}
+
+// Render records the call and answers it.
+func (r *Renderer) Render(ctx context.Context, req *render.Request) (*render.Response, error) {
+	if req == nil {
+		return nil, fmt.Errorf("%w: nil request", render.ErrInvalidRequest)
+	}
+	r.mu.Lock()
+	r.calls = append(r.calls, *req)
+	html, ok := r.pages[req.URL]
+	r.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if r.RenderFn != nil {
+		return r.RenderFn(ctx, req)
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: no page for %s", render.ErrNavigation, req.URL)
+	}
+	resp := &render.Response{URL: req.URL, FinalURL: req.URL, Status: 200, HTML: html, SessionID: req.SessionID}
+	for i, a := range req.Actions {
+		resp.Actions = append(resp.Actions, render.ActionResult{Index: i, Kind: a.Kind, OK: true})
+	}
+	return resp, nil
 }

@@ -1,0 +1,103 @@
+package riptide
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/net/publicsuffix"
+
+	"github.com/riptide-go/riptide/internal/store"
+)
+
+// decisionBucket holds the auto engine's per-domain decisions.
+const decisionBucket = "engine_decisions"
+
+// decisionCache remembers, per registrable domain, which engine the auto
+// engine found a domain needs: in memory (LRU) and in the store when the
+// Client has one. Store errors only cost the persistence.
+type decisionCache struct {
+	mem *lru.Cache[string, Engine]
+	db  *store.DB
+	log *slog.Logger
+}
+
+type storedDecision struct {
+	Engine  Engine    `json:"engine"`
+	Decided time.Time `json:"decided"`
+}
+
+func newDecisionCache(db *store.DB, log *slog.Logger) *decisionCache {
+	mem, _ := lru.New[string, Engine](4096) // size > 0 never fails
+	return &decisionCache{mem: mem, db: db, log: log}
+}
+
+// domain returns the registrable domain of rawURL's host.
+func (d *decisionCache) domain(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return ""
+	}
+	h := strings.ToLower(u.Hostname())
+	if r, err := publicsuffix.EffectiveTLDPlusOne(h); err == nil {
+		return r
+	}
+	return h
+}
+
+func (d *decisionCache) get(domain string) (Engine, bool) {
+	if domain == "" {
+		return "", false
+	}
+	if e, ok := d.mem.Get(domain); ok {
+		return e, true
+	}
+	if d.db == nil {
+		return "", false
+	}
+	var sd storedDecision
+	found := false
+	_ = d.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte(decisionBucket))
+		if b == nil {
+			return nil
+		}
+		if v := b.Get([]byte(domain)); v != nil && json.Unmarshal(v, &sd) == nil && sd.Engine.Valid() {
+			found = true
+		}
+		return nil
+	})
+	if !found {
+		return "", false
+	}
+	d.mem.Add(domain, sd.Engine)
+	return sd.Engine, true
+}
+
+func (d *decisionCache) put(domain string, e Engine) {
+	if domain == "" {
+		return
+	}
+	if old, ok := d.mem.Peek(domain); ok && old == e {
+		return
+	}
+	d.mem.Add(domain, e)
+	if d.db == nil {
+		return
+	}
+	v, _ := json.Marshal(storedDecision{Engine: e, Decided: time.Now().UTC()})
+	err := d.db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists([]byte(decisionBucket))
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(domain), v)
+	})
+	if err != nil {
+		d.log.Debug("engine decision not persisted", "domain", domain, "err", err)
+	}
+}

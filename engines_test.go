@@ -1,0 +1,173 @@
+package riptide_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/riptide-go/riptide"
+	"github.com/riptide-go/riptide/extract"
+	"github.com/riptide-go/riptide/internal/testenv"
+	"github.com/riptide-go/riptide/render"
+	"github.com/riptide-go/riptide/render/chromium"
+	"github.com/riptide-go/riptide/riptidetest"
+	"github.com/riptide-go/riptide/timeout"
+)
+
+const shellPage = `<!doctype html><html><head><title>App</title></head><body><div id="root"></div><script src="/app.js"></script></body></html>`
+
+func TestAutoEscalatesJSShellAndRemembers(t *testing.T) {
+	f := &riptidetest.Fetcher{}
+	r := &riptidetest.Renderer{}
+	article := `<html><head><title>Rendered</title></head><body><article><p>` +
+		"This text only exists once scripts have run, and it is long enough to be the main content of the page. " +
+		`</p></article></body></html>`
+	for _, u := range []string{"https://app.example.org/a", "https://app.example.org/b"} {
+		f.SetPage(u, shellPage)
+		r.SetPage(u, article)
+	}
+	c := newClient(t, riptide.WithFetcher(f), riptide.WithRenderer(r), riptide.WithEngine(riptide.EngineAuto))
+
+	res, err := c.Extract(context.Background(), "https://app.example.org/a")
+	require.NoError(t, err)
+	assert.Equal(t, riptide.EngineHeadless, res.Engine)
+	assert.Equal(t, "js_shell:empty_mount_node", res.EngineReason)
+	assert.Contains(t, res.Document.Text, "only exists once scripts have run")
+
+	// The domain's decision is reused: the next page is rendered without a
+	// static fetch first (a small random share is re-checked).
+	fetchesBefore := len(f.Calls())
+	res, err = c.Extract(context.Background(), "https://app.example.org/b")
+	require.NoError(t, err)
+	assert.Equal(t, riptide.EngineHeadless, res.Engine)
+	if res.EngineReason == "domain_decision" {
+		assert.Equal(t, fetchesBefore, len(f.Calls()))
+	}
+}
+
+func TestAutoStaysStaticForArticles(t *testing.T) {
+	site := riptidetest.NewSite()
+	defer site.Close()
+	r := &riptidetest.Renderer{}
+	c := newClient(t, riptide.WithRenderer(r))
+	res, err := c.Extract(context.Background(), site.URL("/articles/tide-tables.html"), riptide.WithRequestEngine(riptide.EngineAuto))
+	require.NoError(t, err)
+	assert.Equal(t, riptide.EngineStatic, res.Engine)
+	assert.Equal(t, "auto_static", res.EngineReason)
+	assert.Empty(t, r.Calls())
+}
+
+func TestActionsNeedABrowserEngine(t *testing.T) {
+	c := newClient(t, riptide.WithFetcher(&riptidetest.Fetcher{}))
+	_, err := c.Extract(context.Background(), "https://example.org/", riptide.WithActions(render.WaitCSS("#x")))
+	assert.ErrorIs(t, err, riptide.ErrValidation)
+}
+
+func TestRetriesRetryableAnswers(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			http.NotFound(w, r)
+			return
+		}
+		if n.Add(1) == 1 {
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write([]byte("<html><body><article><p>Second time lucky: the page answered on the second attempt.</p></article></body></html>"))
+	}))
+	defer srv.Close()
+	c := newClient(t)
+	res, err := c.Extract(context.Background(), srv.URL+"/page")
+	require.NoError(t, err)
+	assert.Equal(t, 2, res.Attempts)
+
+	c0 := newClient(t, riptide.WithRetries(0))
+	n.Store(0)
+	_, err = c0.Extract(context.Background(), srv.URL+"/page")
+	assert.ErrorIs(t, err, riptide.ErrFetch)
+}
+
+func TestAdaptiveTimeoutsPersist(t *testing.T) {
+	site := riptidetest.NewSite()
+	defer site.Close()
+	dir := t.TempDir()
+	cfg := timeout.AdaptiveConfig{MinSamples: 3, Min: time.Second, Max: 5 * time.Second}
+	c, err := riptide.New(riptide.AllowPrivateNetworks(), riptide.WithCacheDir(dir), riptide.WithAdaptiveTimeouts(cfg))
+	require.NoError(t, err)
+	for range 5 {
+		_, err := c.Extract(context.Background(), site.URL("/articles/rip-currents.html"))
+		require.NoError(t, err)
+	}
+	require.NoError(t, c.Close())
+
+	c2, err := riptide.New(riptide.AllowPrivateNetworks(), riptide.WithCacheDir(dir), riptide.WithAdaptiveTimeouts(cfg))
+	require.NoError(t, err)
+	defer c2.Close()
+	st := c2.TimeoutProfiles()
+	require.NotEmpty(t, st, "profiles learned by the first Client are loaded from the store")
+	assert.GreaterOrEqual(t, st[0].Samples, 3)
+	assert.FileExists(t, filepath.Join(dir, "riptide.db"))
+}
+
+func TestWASMEngineMatchesNative(t *testing.T) {
+	site := riptidetest.NewSite()
+	defer site.Close()
+	c := newClient(t, riptide.WithCacheDir(t.TempDir()))
+	native, err := c.Extract(context.Background(), site.URL("/articles/rip-currents.html"))
+	require.NoError(t, err)
+	res, err := c.Extract(context.Background(), site.URL("/articles/rip-currents.html"), riptide.WithRequestEngine(riptide.EngineWASM))
+	require.NoError(t, err)
+	assert.Equal(t, riptide.EngineWASM, res.Engine)
+	assert.Equal(t, native.Document.Text, res.Document.Text)
+	assert.Equal(t, native.Document.Title, res.Document.Title)
+}
+
+func TestHeadlessEngineRendersScripts(t *testing.T) {
+	bin := testenv.ChromePath(t)
+	site := riptidetest.NewSite()
+	defer site.Close()
+	c := newClient(t, riptide.WithChromium(chromium.Config{Bin: bin}))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	static, err := c.Extract(ctx, site.URL("/js/app.html"))
+	require.NoError(t, err)
+	assert.NotContains(t, static.Document.Text, "North Strand")
+
+	res, err := c.Extract(ctx, site.URL("/js/app.html"), riptide.WithRequestEngine(riptide.EngineHeadless))
+	require.NoError(t, err)
+	assert.Equal(t, riptide.EngineHeadless, res.Engine)
+	assert.Contains(t, res.Document.Text, "North Strand")
+
+	auto, err := c.Extract(ctx, site.URL("/js/app.html"), riptide.WithRequestEngine(riptide.EngineAuto))
+	require.NoError(t, err)
+	assert.Equal(t, riptide.EngineHeadless, auto.Engine)
+	assert.Contains(t, auto.Document.Text, "North Strand")
+
+	resp, err := c.Render(ctx, render.Request{URL: site.URL("/js/app.html"), Actions: []render.Action{render.WaitCSS("#done")}})
+	require.NoError(t, err)
+	assert.Contains(t, resp.HTML, `id="done"`)
+	require.Len(t, resp.Actions, 1)
+	assert.True(t, resp.Actions[0].OK)
+}
+
+func TestRenderRefusesPrivateByDefault(t *testing.T) {
+	c, err := riptide.New(riptide.WithRenderer(&riptidetest.Renderer{}))
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = c.Render(context.Background(), render.Request{URL: "http://127.0.0.1:9/"})
+	assert.ErrorIs(t, err, riptide.ErrBlocked)
+	_, err = c.Render(context.Background(), render.Request{URL: "http://2130706433/"})
+	assert.ErrorIs(t, err, riptide.ErrBlocked)
+}
+
+var _ extract.Extractor = (*riptidetest.Extractor)(nil)
