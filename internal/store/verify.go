@@ -106,6 +106,9 @@ type verifier struct {
 // preferTxid, when not zero, selects the meta page of that transaction if
 // it is valid (used by Check under an open read transaction).
 func verifyFile(ctx context.Context, r io.ReaderAt, size int64, preferTxid uint64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if size < 2*minPageSize {
 		return fmt.Errorf("%w: file of %d bytes is too small", errStructure, size)
 	}
@@ -314,6 +317,10 @@ func elems(p []byte, leaf bool) ([]elem, error) {
 		return nil, fmt.Errorf("%w: %d elements do not fit a %d-byte page", errStructure, count, len(p))
 	}
 	out := make([]elem, count)
+	// bbolt writes element data back to back after the element table,
+	// in order. Requiring that (no overlap) keeps the total of key bytes
+	// compared below the page size, whatever the offsets say.
+	end := uint64(pageHeaderSize + count*elemSize)
 	for i := range out {
 		at := pageHeaderSize + i*elemSize
 		e := p[at : at+elemSize]
@@ -326,9 +333,10 @@ func elems(p []byte, leaf bool) ([]elem, error) {
 			out[i].child = le.Uint64(e[8:])
 		}
 		ks := uint64(at) + pos
-		if ks+ksize+vsize > uint64(len(p)) {
-			return nil, fmt.Errorf("%w: element %d runs past its page", errStructure, i)
+		if ks < end || ks+ksize+vsize > uint64(len(p)) {
+			return nil, fmt.Errorf("%w: element %d overlaps or runs past its page", errStructure, i)
 		}
+		end = ks + ksize + vsize
 		out[i].key = p[ks : ks+ksize]
 		out[i].val = p[ks+ksize : ks+ksize+vsize]
 		if i > 0 && bytes.Compare(out[i-1].key, out[i].key) >= 0 {
@@ -388,6 +396,7 @@ func (v *verifier) bucket(val []byte, depth int) error {
 	if root != 0 {
 		return v.tree(root, nil, nil, depth+1)
 	}
+	// An inline bucket: a leaf page stored in the value itself.
 	inline := val[16:]
 	if len(inline) < pageHeaderSize || binary.LittleEndian.Uint16(inline[8:]) != flagLeaf {
 		return fmt.Errorf("%w: bad inline bucket", errStructure)
@@ -396,14 +405,12 @@ func (v *verifier) bucket(val []byte, depth int) error {
 	if err != nil {
 		return err
 	}
+	// bbolt inlines only buckets without sub-buckets. Refusing them here
+	// also keeps the walk linear: inline values can overlap, and nested
+	// ones could otherwise be walked an exponential number of times.
 	for _, e := range es {
 		if e.flags&leafFlagBucket != 0 {
-			if depth+1 > maxTreeDepth {
-				return fmt.Errorf("%w: buckets nested deeper than %d", errStructure, maxTreeDepth)
-			}
-			if err := v.bucket(e.val, depth+1); err != nil {
-				return err
-			}
+			return fmt.Errorf("%w: bucket nested in an inline bucket", errStructure)
 		}
 	}
 	return nil
