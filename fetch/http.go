@@ -487,7 +487,6 @@ type hopTrip struct {
 	watchdog *time.Timer
 	idle     time.Duration
 	timings  *hopTimings
-	started  time.Time
 }
 
 // discard closes a response that is not used (a redirect), reading a
@@ -594,7 +593,7 @@ func (h *HTTP) roundTrip(parent, ctx context.Context, u *url.URL, extra http.Hea
 	idle := h.cfg.IdleReadTimeout
 	t := &hopTrip{
 		resp: resp, ctx: hctx, cancel: cancel, release: release, idle: idle,
-		timings: tm, started: time.Now(),
+		timings: tm,
 	}
 	t.watchdog = time.AfterFunc(idle, func() { cancel(errIdle) })
 	return t, nil

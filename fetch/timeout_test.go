@@ -108,6 +108,13 @@ func TestTimeouts(t *testing.T) {
 		_, err := get(f, stallServer(t))
 		requireTimeout(t, err)
 	})
+	t.Run("tls handshake never completes", func(t *testing.T) {
+		f := open(t, fetch.Config{IgnoreRobots: true, TLSTimeout: 200 * time.Millisecond})
+		u := stallServer(t)
+		_, err := get(f, "https"+u[len("http"):])
+		requireTimeout(t, err)
+		assert.Contains(t, err.Error(), "tls handshake")
+	})
 	t.Run("stalled robots.txt then page", func(t *testing.T) {
 		f := open(t, fetch.Config{HeaderTimeout: 100 * time.Millisecond, Policy: timeout.Fixed{D: 5 * time.Second}})
 		_, err := get(f, stallServer(t))
