@@ -239,3 +239,33 @@ func walkFiles(dir string, f func(name string)) error {
 	}
 	return nil
 }
+
+// TestStuckCloseDoesNotBlock renders a page stuck in a loop (its close
+// escalates in the background) while other renders check out tabs: their
+// latency must not wait for the stuck close.
+func TestStuckCloseDoesNotBlock(t *testing.T) {
+	r, base := hostileSite(t)
+	ctx := context.Background()
+	_, err := r.Render(ctx, &render.Request{URL: base + "/ok", Isolation: render.IsolationFreshTab})
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		_, _ = r.Render(ctx, &render.Request{URL: base + "/loop", Isolation: render.IsolationFreshTab,
+			Timeouts: render.Timeouts{Total: 300 * time.Millisecond}})
+	})
+	time.Sleep(350 * time.Millisecond) // the stuck page is being discarded now
+	const n = 12
+	lat := make([]time.Duration, n)
+	for i := 0; i < n; i++ {
+		wg.Go(func() {
+			st := time.Now()
+			_, err := r.Render(ctx, &render.Request{URL: base + "/ok", Isolation: render.IsolationFreshTab})
+			lat[i] = time.Since(st)
+			assert.NoError(t, err)
+		})
+	}
+	wg.Wait()
+	p99 := quantile(lat, 0.99)
+	testenv.Figure(t, "browser_stuck_close", "checkouts", n, "p99_ms", p99.Milliseconds())
+	assert.Less(t, p99, 5*time.Second)
+}
