@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -556,4 +557,18 @@ func tail(s string, n int) string {
 		return s[len(s)-n:]
 	}
 	return s
+}
+
+// A check cut short by Options.CheckTimeout leaves the file in use and
+// says so in the log.
+func TestOpen_CheckTimeout(t *testing.T) {
+	path := filepath.Join(t.TempDir(), store.FileName)
+	writeSample(t, path, 2000)
+	var logs strings.Builder
+	db, err := store.Open(path, store.Options{CheckTimeout: time.Nanosecond, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	require.NoError(t, err)
+	defer db.Close()
+	assert.Empty(t, db.Quarantined())
+	assert.Contains(t, logs.String(), "check did not finish")
+	require.NoError(t, db.Check(t.Context()))
 }
