@@ -181,6 +181,21 @@ func TestBodyCap(t *testing.T) {
 			assert.Equal(t, int64(limit+1), resp.DecodedBytes, "stops one byte past the cap")
 		})
 	}
+	t.Run("announced too large", func(t *testing.T) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.Header().Set("Content-Length", fmt.Sprint(len(big)))
+			_, _ = w.Write(big)
+		}))
+		defer srv.Close()
+		_, err := get(f, srv.URL)
+		require.ErrorIs(t, err, fetch.ErrBodyTooLarge)
+		assert.Contains(t, err.Error(), "content-length")
+		resp, err := f.Fetch(t.Context(), &fetch.Request{URL: srv.URL, AllowTruncated: true})
+		require.NoError(t, err)
+		assert.True(t, resp.Truncated)
+		assert.Len(t, resp.Body, limit)
+	})
 	t.Run("endless chunked", func(t *testing.T) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/plain")

@@ -46,6 +46,10 @@ func (h *HTTP) finish(parent, ctx context.Context, t *hopTrip, opts fetchOpts) (
 		return nil, fail("decode", err)
 	}
 
+	if len(encodings) == 0 && resp.ContentLength > opts.maxBody && !opts.allowTruncated {
+		// Announced too large: refuse without reading.
+		return nil, fail("read", fmt.Errorf("%w: content-length %d over %d bytes", ErrBodyTooLarge, resp.ContentLength, opts.maxBody))
+	}
 	bodyStart := time.Now()
 	wire := &wireReader{
 		r:        resp.Body,
