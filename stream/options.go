@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"context"
 	"net/http"
 	"time"
 )
@@ -25,6 +26,7 @@ type options struct {
 	req          *http.Request
 	buffer       int
 	now          func() time.Time
+	cancel       func()
 }
 
 // WithRequestID sets the request_id of events that have none.
@@ -59,6 +61,19 @@ func WithCompression(on bool) Option { return func(o *options) { o.compress = on
 // WithBuffer sets how many events may wait between the source and a slow
 // client. Default 16.
 func WithBuffer(n int) Option { return func(o *options) { o.buffer = n } }
+
+// WithCancel gives the writer the cancel function of the context the
+// source was built on. The writer calls it when delivery fails (a write
+// error, a write deadline, a failed keep-alive), so that a source busy
+// between two events stops at once instead of at its next yield; the
+// writer returns only after the source has returned.
+//
+//	ctx, cancel := context.WithCancel(r.Context())
+//	defer cancel()
+//	err := stream.NDJSON(ctx, w, events(ctx), stream.WithCancel(cancel))
+func WithCancel(cancel context.CancelFunc) Option {
+	return func(o *options) { o.cancel = cancel }
+}
 
 // WithClock sets the clock used for event times and durations.
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }

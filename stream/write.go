@@ -87,6 +87,16 @@ func run(ctx context.Context, t Transport, o options, events iter.Seq[Event]) er
 		stop()
 		<-pumped // the source has returned: nothing outlives the call
 	}()
+	err := s.loop(ctx, ch)
+	if err != nil && errors.Is(err, ErrWrite) && o.cancel != nil {
+		o.cancel()
+	}
+	return err
+}
+
+// loop writes the events of ch until the stream ends.
+func (s *seqState) loop(ctx context.Context, ch <-chan Event) error {
+	o, t := s.o, s.t
 
 	var ping *time.Ticker
 	var pingC <-chan time.Time

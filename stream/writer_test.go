@@ -11,6 +11,7 @@ import (
 	"iter"
 	"math"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -22,6 +23,7 @@ import (
 	"github.com/riptide-go/riptide/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 )
 
 var fixedTime = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
@@ -87,8 +89,14 @@ func TestNDJSONCancelAtRandomPoints(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(7, 7))
 	var canceled, completed int
+	var stops []time.Duration
 	for range runs {
-		ctx, cancel := context.WithCancel(context.Background())
+		ctx, cancelCtx := context.WithCancel(context.Background())
+		var canceledAt atomic.Int64
+		cancel := func() {
+			canceledAt.CompareAndSwap(0, time.Now().UnixNano())
+			cancelCtx()
+		}
 		// Cancel either at a random moment or right after a random event
 		// (k > 20: never, the stream completes).
 		after := time.Duration(rng.IntN(2000)) * time.Microsecond
@@ -110,7 +118,11 @@ func TestNDJSONCancelAtRandomPoints(t *testing.T) {
 		}
 		var buf bytes.Buffer
 		err := NDJSON(ctx, &buf, src)
+		returned := time.Now()
 		timer.Stop()
+		if at := canceledAt.Load(); at != 0 && err != nil {
+			stops = append(stops, returned.Sub(time.Unix(0, at)))
+		}
 		cancel()
 		evs := parseLines(t, buf.Bytes())
 		require.NotEmpty(t, evs)
@@ -128,8 +140,18 @@ func TestNDJSONCancelAtRandomPoints(t *testing.T) {
 			t.Fatalf("stream ended with %+v", last)
 		}
 	}
+	leaks := 0
+	if err := goleak.Find(); err != nil {
+		leaks = 1
+		t.Errorf("goroutines left: %v", err)
+	}
+	slices.Sort(stops)
+	var p99 time.Duration
+	if len(stops) > 0 {
+		p99 = stops[min(len(stops)-1, len(stops)*99/100)]
+	}
 	testenv.Figure(t, "stream_cancel", "runs", runs, "canceled", canceled, "completed", completed,
-		"partial_lines", 0, "missing_final_event", 0)
+		"partial_lines", 0, "missing_final_event", 0, "leaks", leaks, "stop_p99_ms", float64(p99)/float64(time.Millisecond))
 }
 
 func TestNDJSONDeadlineEndsWithTimeout(t *testing.T) {
@@ -148,11 +170,21 @@ func TestNDJSONDeadlineEndsWithTimeout(t *testing.T) {
 func TestNDJSONOverHTTPWithClientDisconnect(t *testing.T) {
 	var handlerErr atomic.Pointer[error]
 	done := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer close(done)
 		err := NDJSON(r.Context(), w, results(r.Context(), 1_000_000, time.Millisecond, nil), WithRequest(r))
 		handlerErr.Store(&err)
 	}))
+	var open atomic.Int64
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		switch st {
+		case http.StateNew:
+			open.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			open.Add(-1)
+		}
+	}
+	srv.Start()
 	defer srv.Close()
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -177,6 +209,11 @@ func TestNDJSONOverHTTPWithClientDisconnect(t *testing.T) {
 	}
 	require.Error(t, *handlerErr.Load())
 	http.DefaultClient.CloseIdleConnections()
+	waitOpen := time.Now().Add(5 * time.Second)
+	for open.Load() != 0 && time.Now().Before(waitOpen) {
+		time.Sleep(time.Millisecond)
+	}
+	assert.Equal(t, int64(0), open.Load(), "server connections left open")
 }
 
 func TestGzipRoundTripFlushesPerEvent(t *testing.T) {
