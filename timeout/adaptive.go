@@ -34,10 +34,6 @@ const (
 	DefaultTTL           = 30 * 24 * time.Hour
 )
 
-// ErrInvalidConfig is returned by [NewAdaptive] for a configuration that
-// cannot work.
-var ErrInvalidConfig = errors.New("timeout: invalid config")
-
 // AdaptiveConfig configures [NewAdaptive]. The zero value means the
 // defaults; each zero field takes its default.
 type AdaptiveConfig struct {

@@ -16,9 +16,6 @@ const (
 	DefaultBackoffMax  = 5 * time.Second
 )
 
-// ErrNilOp is returned by [Do] when op is nil.
-var ErrNilOp = errors.New("timeout: nil op")
-
 // RetryOptions configure [Do]. The zero value means the defaults.
 type RetryOptions struct {
 	// Retries is how many times a retryable failure is retried (default
@@ -36,7 +33,8 @@ type RetryOptions struct {
 	// half is jittered away (defaults 200 ms and 5 s).
 	BackoffBase, BackoffMax time.Duration
 	// Retryable reports whether a failed attempt is worth another try.
-	// The default retries timeouts: errors matching
+	// The default retries timeouts: attempts whose own deadline passed,
+	// whatever error op returned then, and errors matching
 	// context.DeadlineExceeded. Do never retries once the caller's ctx
 	// is done, whatever Retryable says.
 	Retryable func(error) bool
@@ -45,23 +43,6 @@ type RetryOptions struct {
 	// options are shared.
 	Rand func() float64
 }
-
-// RetryError is returned by [Do] when op did not succeed: Err is the last
-// attempt's error, Attempts how many attempts ran.
-type RetryError struct {
-	Attempts int
-	Err      error
-}
-
-func (e *RetryError) Error() string {
-	s := "s"
-	if e.Attempts == 1 {
-		s = ""
-	}
-	return fmt.Sprintf("timeout: failed after %d attempt%s: %v", e.Attempts, s, e.Err)
-}
-
-func (e *RetryError) Unwrap() error { return e.Err }
 
 // Do runs op under p's budget for stage and rawURL and retries it.
 //
@@ -107,7 +88,11 @@ func Do(ctx context.Context, p Policy, stage Stage, rawURL string, opts RetryOpt
 		if cerr := ctx.Err(); cerr != nil {
 			return &RetryError{Attempts: attempt, Err: withCause(err, cerr)}
 		}
-		if attempt > opts.Retries || !opts.Retryable(err) {
+		retry := timedOut || errors.Is(err, context.DeadlineExceeded)
+		if opts.Retryable != nil {
+			retry = opts.Retryable(err)
+		}
+		if attempt > opts.Retries || !retry {
 			return &RetryError{Attempts: attempt, Err: err}
 		}
 		wait := backoff(opts, attempt)
@@ -133,9 +118,6 @@ func (o *RetryOptions) defaults() {
 	}
 	o.BackoffBase = cmpOr(max(o.BackoffBase, 0), DefaultBackoffBase)
 	o.BackoffMax = cmpOr(max(o.BackoffMax, 0), DefaultBackoffMax)
-	if o.Retryable == nil {
-		o.Retryable = func(err error) bool { return errors.Is(err, context.DeadlineExceeded) }
-	}
 	if o.Rand == nil {
 		o.Rand = rand.Float64
 	}

@@ -107,6 +107,7 @@ func TestDo_SucceedsOnEscalatedRetry(t *testing.T) {
 
 func TestDo_Options(t *testing.T) {
 	errPermanent := errors.New("permanent")
+	errReset := errors.New("connection reset")
 	cases := []struct {
 		name         string
 		opts         timeout.RetryOptions
@@ -126,6 +127,15 @@ func TestDo_Options(t *testing.T) {
 			opts:         timeout.RetryOptions{Retries: 2, Retryable: func(err error) bool { return errors.Is(err, errPermanent) }},
 			op:           func(context.Context) error { return errPermanent },
 			wantAttempts: 3, wantErr: errPermanent, wantBudgets: []time.Duration{time.Second, time.Second, time.Second},
+		},
+		{
+			name: "timed-out attempt is retried whatever its error", policy: timeout.Fixed{D: time.Second},
+			op: func(ctx context.Context) error {
+				<-ctx.Done()
+				return errReset
+			},
+			wantAttempts: 4, wantErr: errReset,
+			wantBudgets: []time.Duration{time.Second, time.Second, time.Second, time.Second},
 		},
 		{
 			name: "no retries", policy: timeout.Fixed{D: time.Second}, opts: timeout.RetryOptions{Retries: -1},
