@@ -458,7 +458,7 @@ func (sc *pageScan) element(n *html.Node, flags *int) bool {
 	// an author, outside comments and navigation.
 	cls := attrOf(n, "class")
 	id := attrOf(n, "id")
-	if *flags&inBoiler == 0 && (cls != "" || id != "") && hintsAny(cls, id, "comment", "footer", "sidebar", "related") {
+	if *flags&inBoiler == 0 && (cls != "" || id != "") && !pageWrapper(n.DataAtom) && hintsAny(cls, id, "comment", "footer", "sidebar", "related") {
 		*flags |= inBoiler
 	}
 	if *flags&inBoiler != 0 || len(sc.bylines) >= 3 {
@@ -471,12 +471,19 @@ func (sc *pageScan) element(n *html.Node, flags *int) bool {
 		byline = true
 	}
 	if byline {
-		if t := textOf(n, 512); t != "" && utf8.RuneCountInString(t) <= 160 {
+		// Blocks inside a byline (name, role, date) are kept apart.
+		if t := strings.Trim(textSep(n, 512, " | "), " |"); t != "" && utf8.RuneCountInString(t) <= 160 {
 			sc.bylines = append(sc.bylines, t)
 			return false
 		}
 	}
 	return true
+}
+
+// pageWrapper reports elements whose classes describe the whole page
+// ("one-sidebar", "has-comments") rather than a part of it.
+func pageWrapper(a atom.Atom) bool {
+	return a == atom.Html || a == atom.Body || a == atom.Main || a == atom.Article
 }
 
 // hintsAny reports whether the class or id contains any of the words
@@ -706,9 +713,14 @@ func cleanAuthors(raw []string) []string {
 		for _, part := range splitAuthors(r) {
 			part = cutAtDate(strings.Trim(part, " .,;:-–—|•·\"'()[]"))
 			part = stripBylinePrefix(part)
+			part = stripLabel(part)
 			if !plausibleName(part) {
 				continue
 			}
+			if len(out) > 0 && (isCredential(part) || isRole(part)) {
+				continue // "Jane Doe, MD", "John Roe, AP Science Writer"
+			}
+			part = fixShouting(part)
 			if !containsFold(out, part) {
 				out = append(out, part)
 			}
@@ -718,6 +730,59 @@ func cleanAuthors(raw []string) []string {
 		}
 	}
 	return out
+}
+
+// stripLabel drops a one-word label before a colon ("Text: Jane Doe",
+// "Текст: ...", "Fotos: ...").
+func stripLabel(s string) string {
+	i := strings.Index(s, ": ")
+	if i <= 0 || utf8.RuneCountInString(s[:i]) > 12 || strings.ContainsAny(s[:i], " ") {
+		return s
+	}
+	return strings.TrimSpace(s[i+2:])
+}
+
+// isCredential reports a short all-capitals part such as "MD" or "PhD".
+func isCredential(s string) bool {
+	if utf8.RuneCountInString(s) > 4 || strings.Contains(s, " ") {
+		return false
+	}
+	up := 0
+	for _, r := range s {
+		if unicode.IsUpper(r) {
+			up++
+		}
+	}
+	return up >= 2
+}
+
+// isRole reports a job title rather than a name ("AP Auto Writer").
+func isRole(s string) bool {
+	w := strings.Fields(strings.ToLower(s))
+	if len(w) == 0 {
+		return false
+	}
+	last := w[len(w)-1]
+	for _, r := range []string{"writer", "correspondent", "editor", "reporter", "contributor", "columnist", "producer", "staff", "photographer", "journalist", "redakteur", "redaktion"} {
+		if strings.HasPrefix(last, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// fixShouting turns an all-capitals name of several words ("LISA
+// MASCARO") into title case.
+func fixShouting(s string) string {
+	if !strings.Contains(s, " ") || strings.ToUpper(s) != s || strings.ToLower(s) == s {
+		return s
+	}
+	words := strings.Fields(strings.ToLower(s))
+	for i, w := range words {
+		r, size := utf8.DecodeRuneInString(w)
+		words[i] = string(unicode.ToTitle(r)) + w[size:]
+	}
+	return strings.Join(words, " ")
 }
 
 // dateConnectors are words that join a name to a following date.
@@ -747,6 +812,10 @@ func hasDigit(s string) bool { return strings.IndexFunc(s, unicode.IsDigit) >= 0
 
 func stripBylinePrefix(s string) string {
 	s = strings.TrimSpace(s)
+	// "Analysis by Jane Doe", "Text and photos by ...".
+	if i := strings.Index(strings.ToLower(s), " by "); i > 0 && i <= 24 && len(strings.Fields(s[:i])) <= 3 {
+		s = strings.TrimSpace(s[i+4:])
+	}
 	for changed := true; changed; {
 		changed = false
 		ls := strings.ToLower(s)

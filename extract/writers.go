@@ -168,7 +168,10 @@ const textLimitDefault = 1 << 16
 // textOf returns the collapsed text of n's subtree, skipping scripts and
 // styles, at most limit bytes (before collapsing). It walks iteratively, so
 // deep trees cost no stack.
-func textOf(n *html.Node, limit int) string {
+func textOf(n *html.Node, limit int) string { return textSep(n, limit, " ") }
+
+// textSep is textOf with sep written at block element boundaries.
+func textSep(n *html.Node, limit int, sep string) string {
 	if n == nil {
 		return ""
 	}
@@ -200,13 +203,13 @@ func textOf(n *html.Node, limit int) string {
 			case atom.Script, atom.Style, atom.Noscript, atom.Template:
 				continue
 			case atom.Br:
-				b.WriteByte(' ')
+				b.WriteString(sep)
 				continue
 			case atom.Img:
 				continue
 			}
 			if blockAtoms[c.DataAtom] {
-				b.WriteByte(' ')
+				b.WriteString(sep)
 			}
 			if c.FirstChild != nil {
 				stack = append(stack, c.FirstChild)
