@@ -326,3 +326,5 @@ func writeSettings(w io.Writer, s []setting, asJSON bool) int {
 	}
 	return exitOK
 }
+
+func durationOf(d duration) time.Duration { return time.Duration(d) }

@@ -160,6 +160,9 @@ func commands() []command {
 		{"extract", "extract one URL, file or stdin", runExtract},
 		{"bench", "benchmarks: bench extract", runBench},
 		{"config", "config show: the effective configuration and its sources", runConfig},
+		{"timeout", "timeout profiles: learned per-domain budgets", runTimeout},
+		{"wasm", "wasm cache-stats: the compiled-module cache", runWASM},
+		{"performance", "performance report: pool, wasm cache and timeout figures", runPerformance},
 		{"version", "print the version", func(_ context.Context, e env, _ []string) int {
 			fmt.Fprintln(e.stdout, "riptide", riptide.Version)
 			return exitOK
