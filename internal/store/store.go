@@ -195,7 +195,9 @@ func (d *DB) open(opts Options) (db *bolt.DB, err error) {
 			return
 		}
 		// bbolt panicked or faulted on a file the check passed. Its
-		// partial state is lost; release the file and move it aside.
+		// partial state is lost; release the file (and with it the
+		// lock) and move it aside. bbolt's memory map of the damaged
+		// file, if it made one, cannot be reached and stays mapped.
 		db = nil
 		err = fmt.Errorf("%w: bbolt: %v", ErrCorrupt, r)
 		if file != nil {
@@ -358,14 +360,24 @@ func (d *DB) Check(ctx context.Context) error {
 }
 
 // View runs fn in a read-only transaction. Damage met inside bbolt is
-// returned as ErrCorrupt instead of crashing the process.
+// returned as ErrCorrupt instead of crashing the process; so is a panic in
+// fn, which cannot be told apart from one. Keep fn short: an open read
+// transaction pins pages and makes the file grow.
 func (d *DB) View(fn func(tx *bolt.Tx) error) (err error) {
 	if d.closed.Load() {
 		return ErrClosed
 	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer d.recoverCorrupt(&err)
-	return d.db.View(fn)
+	return closedErr(d.db.View(fn))
+}
+
+// closedErr maps bbolt's error for a transaction begun during Close.
+func closedErr(err error) error {
+	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+		return ErrClosed
+	}
+	return err
 }
 
 // Update runs fn in a read-write transaction. When the quota is reached
@@ -384,7 +396,7 @@ func (d *DB) Update(fn func(tx *bolt.Tx) error) (err error) {
 	}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer d.recoverCorrupt(&err)
-	err = d.db.Update(fn)
+	err = closedErr(d.db.Update(fn))
 	if errors.Is(err, berrors.ErrMaxSizeReached) || isNoSpace(err) {
 		if !d.readOnly.Swap(true) {
 			d.log.Warn("store quota reached; store is read-only from now on", "path", d.path, "err", err)

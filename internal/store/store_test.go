@@ -572,3 +572,49 @@ func TestOpen_CheckTimeout(t *testing.T) {
 	assert.Contains(t, logs.String(), "check did not finish")
 	require.NoError(t, db.Check(t.Context()))
 }
+
+// TestDB_ConcurrentUse mixes readers, writers, checks and a Close racing
+// them; run it with -race.
+func TestDB_ConcurrentUse(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), store.FileName), store.Options{})
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	for g := range 16 {
+		wg.Go(func() {
+			for i := range 50 {
+				var err error
+				switch i % 3 {
+				case 0:
+					err = db.Update(func(tx *bolt.Tx) error {
+						b, err := tx.CreateBucketIfNotExists([]byte("c"))
+						if err != nil {
+							return err
+						}
+						return b.Put(fmt.Appendf(nil, "%d-%d", g, i), []byte("v"))
+					})
+				case 1:
+					err = db.View(func(tx *bolt.Tx) error {
+						if b := tx.Bucket([]byte("c")); b != nil {
+							_ = b.Get([]byte("0-0"))
+						}
+						return nil
+					})
+				default:
+					if i%9 == 2 {
+						err = db.Check(context.Background())
+					}
+				}
+				if err != nil && !errors.Is(err, store.ErrClosed) {
+					t.Errorf("unexpected error: %v", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		time.Sleep(5 * time.Millisecond)
+		assert.NoError(t, db.Close())
+	})
+	wg.Wait()
+	assert.False(t, db.Corrupt())
+}
