@@ -23,3 +23,13 @@ func BenchmarkObserve(b *testing.B) {
 		})
 	})
 }
+
+// BenchmarkObserveSerial measures one observation without contention.
+func BenchmarkObserveSerial(b *testing.B) {
+	r := NewRegistry()
+	l := Labels{Engine: "static", Stage: "fetch", Outcome: "ok"}
+	b.ReportAllocs()
+	for b.Loop() {
+		r.Observe(Measurement{Name: RequestsTotal, Kind: KindCounter, Value: 1, Labels: l})
+	}
+}
