@@ -91,7 +91,7 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	}
 	pages := uint32((cfg.memLimit + pageSize - 1) / pageSize)
 	rcfg := wazero.NewRuntimeConfig().
-		WithCloseOnContextDone(true).
+		WithCloseOnContextDone(!cfg.noInterrupt).
 		WithMemoryLimitPages(pages)
 	e := &Engine{cfg: cfg, log: log, memLimit: uint32(min(int64(pages)*pageSize, 1<<32-pageSize))}
 
@@ -304,8 +304,11 @@ type header struct {
 	Limits          limits          `json:"limits"`
 }
 
+// limits tell the guest the host's limits, so a cooperative guest can stay
+// within them: its soft memory limit, and the time left for this document.
 type limits struct {
 	MemoryBytes int64 `json:"memory_bytes"`
+	TimeoutNS   int64 `json:"timeout_ns"`
 }
 
 type response struct {
@@ -316,10 +319,22 @@ type response struct {
 // run makes one extraction on inst. fault reports that the instance must
 // be discarded.
 func (e *Engine) run(ctx context.Context, inst *instance, in extract.Input) (doc *extract.Document, fault bool, err error) {
+	callCtx, cancel := context.WithTimeout(ctx, e.cfg.timeout)
+	defer cancel()
+	budget := e.cfg.timeout
+	if d, ok := callCtx.Deadline(); ok {
+		budget = time.Until(d)
+	}
+	if budget <= 0 {
+		if ctx.Err() != nil {
+			return nil, false, fmt.Errorf("wasm: extract: %w", ctx.Err())
+		}
+		return nil, false, fmt.Errorf("%w: no time left for the guest: %w", ErrTimeout, context.DeadlineExceeded)
+	}
 	hdr, err := json.Marshal(header{
 		URL: in.URL, ContentType: in.ContentType, ContentLanguage: in.ContentLanguage,
 		LastModified: in.LastModified, HTMLLen: len(in.HTML), Options: in.Options,
-		Limits: limits{MemoryBytes: int64(e.memLimit)},
+		Limits: limits{MemoryBytes: int64(e.memLimit), TimeoutNS: int64(budget)},
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("wasm: encode request: %w", err)
@@ -328,8 +343,6 @@ func (e *Engine) run(ctx context.Context, inst *instance, in extract.Input) (doc
 	if total > int64(e.memLimit)/2 {
 		return nil, false, fmt.Errorf("%w: request of %d bytes does not fit the %d-byte memory limit", extract.ErrResourceLimit, total, e.memLimit)
 	}
-	callCtx, cancel := context.WithTimeout(ctx, e.cfg.timeout)
-	defer cancel()
 
 	ptr, err := inst.call(callCtx, inst.alloc, uint64(total))
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -105,6 +106,7 @@ func TestGuestErrorCodes(t *testing.T) {
 		{wasm.CodeParseError, extract.ErrParse},
 		{wasm.CodeResourceLimit, extract.ErrResourceLimit},
 		{wasm.CodeUnsupportedMode, extract.ErrUnsupportedMode},
+		{wasm.CodeTimeout, context.DeadlineExceeded},
 		{wasm.CodeExtractorError, nil},
 		{wasm.CodeInternal, nil},
 		{"something_new", nil},
@@ -274,4 +276,30 @@ func TestConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestWithoutInterrupt: the default module compiled without interruption
+// checks still honours the deadline, cooperatively, on a large page.
+func TestWithoutInterrupt(t *testing.T) {
+	ctx := context.Background()
+	e := noInterruptEngine(t)
+	in := extract.Input{HTML: []byte(article)}
+	want, err := (&extract.Native{}).Extract(ctx, in)
+	require.NoError(t, err)
+	got, err := e.Extract(ctx, in)
+	require.NoError(t, err)
+	assert.Equal(t, want.Text, got.Text)
+
+	var big strings.Builder
+	big.WriteString("<html><body>")
+	for big.Len() < 8<<20 {
+		big.WriteString("<div><p>Many paragraphs of text in nested blocks.</p></div>\n")
+	}
+	short, err := wasm.New(ctx, wasm.WithInterrupt(false), wasm.WithTimeout(time.Millisecond), wasm.WithPool(1, 1))
+	require.NoError(t, err)
+	defer short.Close(ctx)
+	_, err = short.Extract(ctx, extract.Input{HTML: []byte(big.String())})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	t.Log(err)
 }

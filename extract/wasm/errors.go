@@ -1,6 +1,7 @@
 package wasm
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -33,6 +34,8 @@ var (
 	ErrBadResponse = errors.New("wasm: malformed guest response")
 	// ErrClosed: the Engine was closed.
 	ErrClosed = errors.New("wasm: engine closed")
+	// ErrInvalidOption: an option given to [New] is out of range.
+	ErrInvalidOption = errors.New("wasm: invalid option")
 )
 
 // Error codes a guest reports in {"error":{"code":...}}.
@@ -43,14 +46,17 @@ const (
 	CodeExtractorError  = "extractor_error"
 	CodeInternal        = "internal"
 	CodeUnsupportedMode = "unsupported_mode"
+	// CodeTimeout: the guest gave up because its deadline (sent in the
+	// request) passed.
+	CodeTimeout = "timeout"
 )
 
 // GuestError is an error the guest reported in its response. The guest
 // instance stays healthy and is reused. It unwraps to the matching
 // extract sentinel (invalid_html → [extract.ErrInvalidHTML], parse_error →
 // [extract.ErrParse], resource_limit → [extract.ErrResourceLimit],
-// unsupported_mode → [extract.ErrUnsupportedMode]); other codes unwrap to
-// nothing.
+// unsupported_mode → [extract.ErrUnsupportedMode], timeout → [ErrTimeout]);
+// other codes unwrap to nothing.
 type GuestError struct {
 	Code    string
 	Message string
@@ -63,7 +69,12 @@ func (e *GuestError) Error() string {
 	return fmt.Sprintf("wasm: guest error %s: %s", e.Code, e.Message)
 }
 
-// Unwrap returns the extract sentinel matching Code, or nil.
+// Is reports a guest timeout as [context.DeadlineExceeded] too.
+func (e *GuestError) Is(target error) bool {
+	return e.Code == CodeTimeout && target == context.DeadlineExceeded
+}
+
+// Unwrap returns the sentinel matching Code, or nil.
 func (e *GuestError) Unwrap() error {
 	switch e.Code {
 	case CodeInvalidHTML:
@@ -74,9 +85,8 @@ func (e *GuestError) Unwrap() error {
 		return extract.ErrResourceLimit
 	case CodeUnsupportedMode:
 		return extract.ErrUnsupportedMode
+	case CodeTimeout:
+		return ErrTimeout
 	}
 	return nil
 }
-
-// ErrInvalidOption: an option given to [New] is out of range.
-var ErrInvalidOption = errors.New("wasm: invalid option")

@@ -34,6 +34,7 @@ type config struct {
 	recycleMem  int64
 	maxResponse int64
 	maxOutput   int
+	noInterrupt bool
 	logger      *slog.Logger
 }
 
@@ -102,3 +103,14 @@ func WithMaxResponse(bytes int64) Option { return func(c *config) { c.maxRespons
 // stderr, one record per line, at most [DefaultMaxOutput] bytes per
 // instance. Nil (the default) discards them.
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithInterrupt chooses whether a running guest can be stopped (default
+// true). When true the module is compiled with wazero's close-on-context-
+// done checks, so a guest that overruns its timeout or whose ctx ends is
+// stopped at its next loop iteration. Those checks leave native code for
+// the Go runtime at every loop back-edge, which makes loop-heavy guests
+// (any Go-built module) several times slower; see the package
+// documentation. With false, a guest is stopped only when it returns: use
+// it only for trusted modules that honour the deadline themselves, as the
+// default module does (it receives the deadline in its request).
+func WithInterrupt(on bool) Option { return func(c *config) { c.noInterrupt = !on } }

@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"errors"
 	"runtime/debug"
+	"time"
 
 	"github.com/riptide-go/riptide/extract"
 )
@@ -40,6 +41,7 @@ type request struct {
 	Options         extract.Options `json:"options"`
 	Limits          struct {
 		MemoryBytes int64 `json:"memory_bytes"`
+		TimeoutNS   int64 `json:"timeout_ns"`
 	} `json:"limits"`
 }
 
@@ -111,7 +113,11 @@ func (g *guest) extract(buf []byte) (resp response) {
 		g.memLimit = l
 		debug.SetMemoryLimit(l / 4 * 3)
 	}
-	doc, err := g.native.Extract(context.Background(), extract.Input{
+	ctx := context.Background()
+	if req.Limits.TimeoutNS > 0 {
+		ctx = &deadlineCtx{Context: ctx, deadline: time.Now().Add(time.Duration(req.Limits.TimeoutNS))}
+	}
+	doc, err := g.native.Extract(ctx, extract.Input{
 		URL:             req.URL,
 		ContentType:     req.ContentType,
 		HTML:            html,
@@ -125,6 +131,24 @@ func (g *guest) extract(buf []byte) (resp response) {
 	return response{Document: doc}
 }
 
+// deadlineCtx is a context whose Err reads the clock. The wasm runtime is
+// single-threaded and runs timers only when the guest yields, so a
+// context.WithDeadline would not expire while the extractor is busy; the
+// extractor polls Err, and this one answers from the clock.
+type deadlineCtx struct {
+	context.Context
+	deadline time.Time
+}
+
+func (c *deadlineCtx) Deadline() (time.Time, bool) { return c.deadline, true }
+
+func (c *deadlineCtx) Err() error {
+	if !time.Now().Before(c.deadline) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
 // code maps an extraction error to its ABI error code.
 func code(err error) string {
 	switch {
@@ -136,6 +160,8 @@ func code(err error) string {
 		return "resource_limit"
 	case errors.Is(err, extract.ErrUnsupportedMode):
 		return "unsupported_mode"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
 	default:
 		return "extractor_error"
 	}
