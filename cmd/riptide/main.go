@@ -3,6 +3,13 @@
 // Usage:
 //
 //	riptide [global flags] extract URL|FILE|-  [--format json|markdown|text]
+//	riptide [global flags] render URL [--wait-css SEL] [--wait-js EXPR] [--actions FILE.json]
+//	                       [--screenshot FILE.png] [--full-page] [--session ID] [--stealth]
+//	riptide [global flags] config show [--json]
+//	riptide [global flags] timeout profiles [--json]
+//	riptide [global flags] wasm cache-stats [--json]
+//	riptide [global flags] performance report [--json]
+//	riptide bench render [--pages N] [--concurrency C]
 //	riptide [global flags] bench extract --dataset DIR [--engine native|wasm] [--out FILE] [--procs N]
 //	riptide version
 //
@@ -158,7 +165,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"extract", "extract one URL, file or stdin", runExtract},
-		{"bench", "benchmarks: bench extract", runBench},
+		{"render", "render a page in headless Chromium", runRender},
+		{"bench", "benchmarks: bench extract|render", runBench},
 		{"config", "config show: the effective configuration and its sources", runConfig},
 		{"timeout", "timeout profiles: learned per-domain budgets", runTimeout},
 		{"wasm", "wasm cache-stats: the compiled-module cache", runWASM},

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/riptide-go/riptide/internal/testenv"
 	"github.com/riptide-go/riptide/riptidetest"
 )
 
@@ -104,4 +105,39 @@ func TestExitCodes(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestRenderCommand(t *testing.T) {
+	bin := testenv.ChromePath(t)
+	site := riptidetest.NewSite()
+	defer site.Close()
+	shot := filepath.Join(t.TempDir(), "shot.png")
+	var out, errb bytes.Buffer
+	getenv := func(k string) string {
+		switch k {
+		case "RIPTIDE_CACHE_DIR":
+			return t.TempDir()
+		case "RIPTIDE_CHROME":
+			return bin
+		}
+		return ""
+	}
+	code := run(context.Background(), []string{"render", "--allow-private", "--wait-css", "#done", "--screenshot", shot, site.URL("/js/app.html")}, nil, &out, &errb, getenv)
+	require.Equal(t, exitOK, code, errb.String())
+	var resp struct {
+		HTML    string `json:"html"`
+		Actions []struct {
+			OK bool `json:"ok"`
+		} `json:"actions"`
+	}
+	require.NoError(t, json.Unmarshal(out.Bytes(), &resp))
+	assert.Contains(t, resp.HTML, "North Strand")
+	require.Len(t, resp.Actions, 1)
+	assert.True(t, resp.Actions[0].OK)
+	png, err := os.ReadFile(shot)
+	require.NoError(t, err)
+	assert.True(t, bytes.HasPrefix(png, []byte("\x89PNG")), "a PNG screenshot is written")
+
+	code, _, _ = cli(t, "", "render", "--allow-private")
+	assert.Equal(t, exitUsage, code)
 }

@@ -156,7 +156,7 @@ func runPerformance(_ context.Context, e env, args []string) int {
 		}
 	}
 	report := map[string]any{
-		"cache_dir": lc.Client.CacheDir,
+		"cache_dir":  lc.Client.CacheDir,
 		"wasm_cache": ws,
 		"timeouts": map[string]any{
 			"profiles":        len(profiles),
