@@ -174,6 +174,7 @@ const (
 	wStrong // boilerplate whatever follows
 	wDate
 	wCaption
+	wEmbed // embedded content (a tweet, a video): never boilerplate
 )
 
 var exactWords = map[string]uint8{
@@ -212,6 +213,7 @@ var exactWords = map[string]uint8{
 	"recommend": wStrong, "recommended": wStrong, "recommendations": wStrong,
 	"more": wNone, "next": wWeak, "prev": wWeak, "previous": wWeak,
 	"contributor": wWeak, "contributors": wWeak, "credit": wWeak,
+	"embed": wEmbed, "embedded": wEmbed, "tweet": wEmbed, "twitter-tweet": wEmbed,
 	"credits": wWeak, "caption": wCaption, "captions": wCaption, "dateline": wDate, "date": wDate,
 	"time": wDate, "timestamp": wDate, "published": wDate, "updated": wDate,
 	"pubdate": wDate,
@@ -256,7 +258,7 @@ func classWords(v string) uint32 {
 		}
 		var lastNeg, lastPos int = -1, -1
 		lastDate := -1
-		strong, caption := false, false
+		strong, caption, embed := false, false, false
 		word := 0
 		j := 0
 		for j < len(name) {
@@ -304,10 +306,15 @@ func classWords(v string) uint32 {
 				lastDate = word
 			case wCaption:
 				caption = true
+			case wEmbed:
+				embed = true
 			}
 			word++
 		}
-		if strong {
+		if embed {
+			// "social-media-embed": the embedded post is content.
+			flags |= fPositive
+		} else if strong {
 			flags |= fBoiler | fStrong
 		} else if lastNeg >= 0 {
 			flags |= fBoiler

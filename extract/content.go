@@ -2,6 +2,7 @@ package extract
 
 import (
 	"context"
+	"strings"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -43,6 +44,8 @@ const (
 	// listingArticles: an element with this many <article> children is
 	// a listing (related posts, a feed), not an article.
 	listingArticles = 3
+	// maxTitle is the longest line compared with the page title.
+	maxTitle = 300
 	// maxCaption is the longest text taken for a caption.
 	maxCaption = 600
 )
@@ -67,6 +70,7 @@ type nodeInfo struct {
 // scorer holds the state of one detection. It is reused via
 // sync.Pool-free stack allocation by the caller; nothing escapes.
 type scorer struct {
+	title   string // normalised page title, for dropping its repeats
 	infos   []nodeInfo
 	classes map[string]uint32 // class and id verdicts of this page
 	visited int
@@ -282,6 +286,7 @@ func (s *scorer) choose() int32 {
 // copier builds the cleaned copy of the main content.
 type copier struct {
 	s        *scorer
+	title    string // the page's <title>, normalised by normTitle
 	root     int32
 	textSeen int32 // prose characters copied so far
 	stats    contentStats
@@ -291,13 +296,12 @@ type copier struct {
 // copyContent returns a detached copy of the subtree at index root
 // without its boilerplate.
 func (s *scorer) copyContent(root int32, fullPage bool) (*html.Node, contentStats) {
-	cp := &copier{s: s, root: root, fullPage: fullPage}
+	cp := &copier{s: s, root: root, fullPage: fullPage, title: s.title}
 	src := s.infos[root].n
 	dst := &html.Node{Type: html.ElementNode, DataAtom: src.DataAtom, Data: src.Data, Namespace: src.Namespace, Attr: src.Attr}
 	if ri := &s.infos[root]; ri.ownText > 0 {
 		cp.stats.TextChars += int(ri.ownText)
 		cp.stats.LinkChars += int(ri.ownLink)
-		cp.textSeen += ri.ownText - ri.ownLink
 	}
 	idx := root + 1
 	cp.children(src, dst, &idx)
@@ -376,13 +380,24 @@ func (cp *copier) keep(i int32) bool {
 			return false
 		}
 	}
+	if cp.textSeen < 150 && cp.title != "" && info.text > 0 && info.text <= maxTitle && info.link == 0 && f&(fHeading|fPara|fBlock) != 0 {
+		// A line repeating the page title above the text is the title.
+		if t := normTitle(writeText(info.n)); len(t) >= 10 && strings.Contains(cp.title, t) {
+			return false
+		}
+	}
 	if info.text == 0 {
 		return true
 	}
 	// Link lists and link-only lines: more than half of the text in links
 	// and little prose besides.
-	if info.link*2 > info.text && info.text-info.link < 250 {
-		return false
+	if info.link*2 > info.text {
+		nonLink := info.text - info.link
+		if nonLink < 250 && (f&fPara == 0 && info.n.DataAtom != atom.Blockquote || nonLink < 60) {
+			// A paragraph with a sentence of its own besides the
+			// link is prose that starts with a linked headline.
+			return false
+		}
 	}
 	return true
 }
@@ -423,6 +438,26 @@ func attrVal(n *html.Node, key string) string {
 	for i := range n.Attr {
 		if n.Attr[i].Key == key && n.Attr[i].Namespace == "" {
 			return n.Attr[i].Val
+		}
+	}
+	return ""
+}
+
+// normTitle lowercases s and collapses its white space, for comparing
+// lines with the page title.
+func normTitle(s string) string {
+	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
+}
+
+// pageTitle returns the text of the page's <title>, normalised.
+func pageTitle(root *html.Node) string {
+	head := findElement(root, atom.Head)
+	if head == nil {
+		return ""
+	}
+	for c := head.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode && c.DataAtom == atom.Title && c.FirstChild != nil {
+			return normTitle(c.FirstChild.Data)
 		}
 	}
 	return ""

@@ -97,6 +97,7 @@ func (n *Native) Extract(ctx context.Context, in Input) (*Document, error) {
 	}
 	s := getScorer(ctx, limit)
 	defer putScorer(s)
+	s.title = pageTitle(root)
 	s.walk(body)
 	if s.err != nil {
 		if errors.Is(s.err, ErrResourceLimit) {
@@ -166,7 +167,7 @@ func putScorer(s *scorer) {
 	clear(s.infos)
 	s.infos = s.infos[:0]
 	clear(s.classes)
-	s.ctx, s.err, s.visited = nil, nil, 0
+	s.ctx, s.err, s.visited, s.title = nil, nil, 0, ""
 	scorers.Put(s)
 }
 
