@@ -119,6 +119,18 @@ func (h *htmlWriter) node(n *html.Node, depth int, pre bool) {
 		h.children(n, depth, pre)
 		return
 	}
+	// Without their classes, a bare span means nothing and a div around a
+	// single block adds nothing.
+	if !pre && (n.DataAtom == atom.Span || n.DataAtom == atom.Div) && !hasKeptAttr(n) {
+		if n.DataAtom == atom.Span {
+			h.children(n, depth, pre)
+			return
+		}
+		if onlyBlocks(n) {
+			h.children(n, depth, pre)
+			return
+		}
+	}
 	switch n.DataAtom {
 	case atom.Img:
 		src := bestImageURL(n, h.base)
@@ -136,6 +148,7 @@ func (h *htmlWriter) node(n *html.Node, depth int, pre bool) {
 		}
 	}
 	tag := n.DataAtom.String()
+	mark := len(h.b)
 	block := blockAtoms[n.DataAtom] || n.DataAtom == atom.Br
 	if block && !pre {
 		h.trimSpace()
@@ -150,9 +163,16 @@ func (h *htmlWriter) node(n *html.Node, depth int, pre bool) {
 	if voidElement(n.DataAtom) {
 		return
 	}
+	inner := len(h.b)
 	h.children(n, depth, pre || n.DataAtom == atom.Pre || n.DataAtom == atom.Textarea)
 	if block && !pre {
 		h.trimSpace()
+	}
+	// Elements left empty (their content was all dropped) go, except
+	// table cells, which hold the grid's shape.
+	if len(h.b) <= inner && !keepEmpty(n.DataAtom) {
+		h.b = h.b[:mark]
+		return
 	}
 	h.str("</")
 	h.str(tag)
@@ -295,6 +315,47 @@ func formatSrcset(cands []SrcsetCandidate) string {
 		}
 	}
 	return b.String()
+}
+
+// onlyBlocks reports whether n's children are all block elements (or
+// dropped ones), so n can be replaced by them without merging text.
+func onlyBlocks(n *html.Node) bool {
+	k := 0
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if k++; k > 256 {
+			return false
+		}
+		switch c.Type {
+		case html.TextNode:
+			if strings.TrimSpace(c.Data) != "" {
+				return false
+			}
+		case html.ElementNode:
+			if !blockAtoms[c.DataAtom] && !htmlDropAtoms[c.DataAtom] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// keepEmpty reports elements kept even when empty.
+func keepEmpty(a atom.Atom) bool {
+	switch a {
+	case atom.Td, atom.Th, atom.Tr, atom.Colgroup, atom.Textarea:
+		return true
+	}
+	return false
+}
+
+// hasKeptAttr reports whether n has an attribute the cleaned HTML keeps.
+func hasKeptAttr(n *html.Node) bool {
+	for _, a := range n.Attr {
+		if htmlKeepAttrs[a.Key] {
+			return true
+		}
+	}
+	return false
 }
 
 // voidElement reports elements that have no end tag.

@@ -16,7 +16,12 @@ func TestWriteHTML(t *testing.T) {
 	}{
 		{"attributes cleaned",
 			`<div class="c" id="i" style="color:red" onclick="x()"><p onmouseover="y()" lang="en">Hi <a href="/p" target="_blank" rel="x">link</a></p></div>`,
-			`<div><p lang="en">Hi <a href="https://example.com/p">link</a></p></div>`},
+			`<p lang="en">Hi <a href="https://example.com/p">link</a></p>`},
+		{"empty and bare wrappers dropped",
+			`<div><div><div><p><span>a</span> <span class="x"></span></p><div><span></span><div></div></div></div></div><div lang="de"><p>b</p></div></div><div>c<p>d</p></div>`,
+			"<p>a</p>\n<div lang=\"de\"><p>b</p></div>\n<div>c\n<p>d</p></div>"},
+		{"div around inline content kept", `<div><a href="/x">x</a></div><div><b>y</b></div>`,
+			"<div><a href=\"https://example.com/x\">x</a></div>\n<div><b>y</b></div>"},
 		{"scripts and styles dropped",
 			`<p>a<script>alert(1)</script><style>p{}</style><noscript>n</noscript><template>t</template>b</p><iframe src="//v"></iframe>`,
 			`<p>ab</p>`},
