@@ -1,0 +1,92 @@
+// Package wasm runs extraction engines compiled to WebAssembly in a wazero
+// sandbox. An [Engine] loads one guest module, checks that it speaks the
+// guest ABI, and implements [extract.Extractor] on top of it: each
+// document is copied into a pooled guest instance, extracted there and the
+// resulting [extract.Document] decoded back.
+//
+// The embedded default module ([DefaultModule]) is riptide's own native
+// engine ([extract.Native]) built for wasip1, so the WASM engine gives the
+// same results as the native one; custom modules (any language that
+// targets WASI preview 1) plug in with [Module].
+//
+// # Guest ABI (version 1)
+//
+// A guest is a WASI preview 1 reactor module: if it exports _initialize,
+// the host calls it once per instance before anything else. It must export
+//
+//	memory                                  its linear memory
+//	riptide_abi_version() i32               must return 1 ([ABIVersion])
+//	riptide_info() i64                      packed ptr<<32|len of a JSON object
+//	                                        {"name","version","modes":[...]}
+//	riptide_alloc(size i32) i32             a buffer of size bytes, owned by the host
+//	riptide_free(ptr i32, size i32)         gives a buffer back
+//	riptide_extract(ptr i32, len i32) i64   extracts one document
+//
+// Packed values hold a pointer in the high 32 bits and a length in the low
+// 32 bits. A request is one buffer obtained from riptide_alloc:
+//
+//	u32 little-endian header length H | H bytes of header JSON | the raw HTML
+//
+// The header is {"url","content_type","content_language","last_modified",
+// "html_len","options":{"mode","selectors","max_nodes"},
+// "limits":{"memory_bytes","timeout_ns"}}. The HTML travels as raw bytes,
+// not base64 and not inside the JSON, so the host copies it exactly once,
+// straight into guest memory, and the guest can parse it in place.
+// riptide_extract takes ownership of the request buffer (it frees or reuses
+// it) and returns a packed pointer to a JSON response that stays valid
+// until the next call into the instance:
+//
+//	{"document": {...extract.Document JSON...}}
+//	{"error": {"code": "...", "message": "..."}}
+//
+// Error codes are invalid_html, parse_error, resource_limit,
+// unsupported_mode, timeout, extractor_error and internal; the host returns
+// them as a *[GuestError] wrapping the matching extract sentinel. ABI.md in
+// this directory is the full specification, with a checklist for guest
+// authors.
+//
+// # Sandbox
+//
+// Guests get no file system, network, environment variables or arguments;
+// they get a monotonic clock, a fixed wall clock and crypto-grade random
+// bytes. Their stdout and stderr go to the [WithLogger] logger, one record
+// per line, at most [DefaultMaxOutput] bytes per instance. Each instance's
+// linear memory is capped ([WithMemoryLimit], default 256 MiB): a
+// memory.grow past it fails inside the guest. Each document has a time
+// budget ([WithTimeout], default 5 s). Every pointer and length a guest
+// returns is checked against its memory before the host reads it, and
+// responses are capped ([WithMaxResponse]). A guest that traps, exits, runs
+// out of time or breaks the ABI loses its instance; the next document gets
+// a fresh one, so one bad document never poisons the next.
+//
+// # Interruption and its cost
+//
+// By default ([WithInterrupt] true) the module is compiled with wazero's
+// close-on-context-done checks, so a guest stuck in a loop is stopped when
+// the document's timeout passes or the caller's ctx ends. In wazero v1.12
+// those checks leave native code for the Go runtime at every loop
+// back-edge (wazero issues #2466 and #2533), which makes a Go-built guest
+// several times slower than without them, and code that recurses without
+// looping (exponential call trees) is still not interrupted until it
+// loops or overflows its stack. The default module also receives its
+// deadline in the request and stops by itself when it passes, so trusted
+// modules that do the same can run with WithInterrupt(false) at full
+// speed; a guest that ignores its deadline then runs until it returns.
+//
+// # Instances, pooling and recycling
+//
+// The module is compiled once per Engine (through a
+// [github.com/riptide-go/riptide/wasmcache.Cache] with [WithCache], so a
+// new process loads it from disk in milliseconds). Instances come from a
+// [github.com/riptide-go/riptide/pool.Pool]: [WithPool] bounds how many
+// exist (and so how many documents run at once), [WithInstancePerCall]
+// gives every document a fresh instance instead, and [WithRecycle]
+// replaces an instance after a number of documents or once its linear
+// memory passes a size, since a Go guest's memory never shrinks.
+//
+// # Concurrency
+//
+// An Engine is safe for concurrent use; each Extract checks out its own
+// instance. [Engine.Close] waits for running extractions until its ctx
+// ends, then interrupts them.
+package wasm
