@@ -15,6 +15,16 @@
 // [Do]'s retries instead, and the successes those retries produce teach
 // the window.
 //
+// # Persistence
+//
+// With AdaptiveConfig.Store set, profiles live in the store's
+// "timeout_profiles" bucket as JSON keyed "<stage>|<domain>". They are
+// loaded by [NewAdaptive] (profiles older than TTL are dropped), written in
+// batches by a goroutine that [Adaptive.Close] stops after a last write.
+// A store that fails (read-only, closed, damaged) never fails
+// Budget or Record: learning goes on in memory and Stats counts the
+// errors.
+//
 // # Wiring
 //
 // A fetcher or renderer asks Budget before each attempt and Records the
