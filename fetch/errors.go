@@ -7,16 +7,18 @@ import (
 )
 
 // Error is the error a fetch returns. It carries the redacted URL (no
-// userinfo, token-like query values masked) and, for answers with an
-// unwanted status, the status code. Err wraps one of the package's
-// sentinels, tested with [errors.Is].
+// userinfo, token-like query values masked) and, when the status is the
+// reason for the error (an unwanted status, a redirect that cannot be
+// followed), the status code. Err wraps one of the package's sentinels,
+// tested with [errors.Is].
 type Error struct {
 	// Op is the phase that failed: "parse", "robots", "dial", "request",
 	// "redirect", "status", "read", "decode", "type".
 	Op string
 	// URL is the URL being fetched, redacted.
 	URL string
-	// Status is the HTTP status of the response, 0 when none was read.
+	// Status is the HTTP status that caused the error ([ErrHTTPStatus],
+	// redirect errors); 0 otherwise.
 	Status int
 	// Err is the cause.
 	Err error

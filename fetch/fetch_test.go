@@ -74,6 +74,9 @@ func TestFetchBasics(t *testing.T) {
 		case "/none":
 			w.Header().Set("X-Robots-Tag", "riptide: none")
 			html("<p>x</p>")(w, r)
+		case "/204":
+			w.Header().Set("Content-Encoding", "gzip")
+			w.WriteHeader(http.StatusNoContent)
 		case "/404":
 			http.NotFound(w, r)
 		case "/500":
@@ -108,6 +111,11 @@ func TestFetchBasics(t *testing.T) {
 	resp, err = f.Fetch(t.Context(), &fetch.Request{URL: srv.URL + "/etag", IfNoneMatch: `"v1"`})
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusNotModified, resp.Status)
+	assert.Empty(t, resp.Body)
+
+	resp, err = get(f, srv.URL+"/204")
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusNoContent, resp.Status)
 	assert.Empty(t, resp.Body)
 
 	resp, err = get(f, srv.URL+"/noindex")

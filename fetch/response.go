@@ -22,7 +22,7 @@ func (h *HTTP) finish(parent, ctx context.Context, t *hopTrip, opts fetchOpts) (
 	resp := t.resp
 	u := resp.Request.URL
 	fail := func(op string, err error) error {
-		return &Error{Op: op, URL: redact.Redacted(u), Status: resp.StatusCode, Err: err}
+		return &Error{Op: op, URL: redact.Redacted(u), Err: err}
 	}
 	out := &Response{
 		Status: resp.StatusCode,
@@ -34,7 +34,7 @@ func (h *HTTP) finish(parent, ctx context.Context, t *hopTrip, opts fetchOpts) (
 		return out, nil
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, fail("status", ErrHTTPStatus)
+		return nil, &Error{Op: "status", URL: redact.Redacted(u), Status: resp.StatusCode, Err: ErrHTTPStatus}
 	}
 	ct := resp.Header.Get("Content-Type")
 	mt := mediaType(ct)
@@ -44,6 +44,9 @@ func (h *HTTP) finish(parent, ctx context.Context, t *hopTrip, opts fetchOpts) (
 	encodings, err := parseEncodings(resp.Header.Values("Content-Encoding"))
 	if err != nil {
 		return nil, fail("decode", err)
+	}
+	if resp.StatusCode == http.StatusNoContent || resp.ContentLength == 0 {
+		encodings = nil // nothing to decode
 	}
 
 	if len(encodings) == 0 && resp.ContentLength > opts.maxBody && !opts.allowTruncated {
@@ -111,12 +114,9 @@ func (h *HTTP) finish(parent, ctx context.Context, t *hopTrip, opts fetchOpts) (
 // readErr classifies an error met while reading a body.
 func (h *HTTP) readErr(u *url.URL, parent, ctx context.Context, t *hopTrip, err error) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) && parent.Err() == nil && ctx.Err() == nil && t.ctx.Err() == nil {
-		return &Error{Op: "read", URL: redact.Redacted(u), Status: t.resp.StatusCode,
-			Err: fmt.Errorf("%w: body cut short", ErrConnection)}
+		return &Error{Op: "read", URL: redact.Redacted(u), Err: fmt.Errorf("%w: body cut short", ErrConnection)}
 	}
-	e := h.wrap("read", u, parent, ctx, t.ctx, err).(*Error)
-	e.Status = t.resp.StatusCode
-	return e
+	return h.wrap("read", u, parent, ctx, t.ctx, err)
 }
 
 // readCapped reads r to its end or to limit+1 bytes, whichever comes
