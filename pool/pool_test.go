@@ -622,3 +622,78 @@ func TestWaitReadyCountsMin(t *testing.T) {
 	require.NoError(t, p.WaitReady(ctx))
 	assert.Equal(t, 2, p.Stats().Idle)
 }
+
+// TestStressAllFeatures runs the stress load with every background
+// mechanism enabled at once (health checks, checkout checks, recycling by
+// uses, age and memory, idle expiry, refills): no item may be handed out
+// twice, Max must hold and Close must leave nothing open.
+func TestStressAllFeatures(t *testing.T) {
+	const max = 4
+	f := &factory{t: t}
+	cfg := f.config(max)
+	cfg.Min, cfg.Target = 1, 2
+	cfg.Check = f.Check
+	cfg.HealthInterval = time.Millisecond
+	cfg.CheckIdleAfter = 100 * time.Microsecond
+	cfg.MaxUses = 5
+	cfg.MaxAge = 5 * time.Millisecond
+	cfg.IdleTimeout = 2 * time.Millisecond
+	cfg.Mem = func(r *res) int64 { return r.mem.Load() }
+	cfg.MaxMem = 100
+	p := newPool(t, cfg)
+
+	var (
+		mu    sync.Mutex
+		inUse = map[*res]bool{}
+		wg    sync.WaitGroup
+	)
+	rounds := 300
+	if testing.Short() {
+		rounds = 50
+	}
+	for w := range 12 {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(w), 2))
+			for range rounds {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Duration(rng.IntN(2000))*time.Microsecond)
+				v, err := p.Acquire(ctx)
+				cancel()
+				if err != nil {
+					continue
+				}
+				mu.Lock()
+				if inUse[v] {
+					t.Errorf("item %d handed out twice", v.id)
+				}
+				inUse[v] = true
+				mu.Unlock()
+				if v.closed.Load() {
+					t.Errorf("closed item %d handed out", v.id)
+				}
+				switch rng.IntN(10) {
+				case 0:
+					v.broken.Store(true) // found by a later check
+				case 1:
+					v.mem.Store(200)
+				}
+				time.Sleep(time.Duration(rng.IntN(100)) * time.Microsecond)
+				mu.Lock()
+				delete(inUse, v)
+				mu.Unlock()
+				if rng.IntN(15) == 0 {
+					p.Discard(v)
+				} else {
+					p.Release(v, nil)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	assert.LessOrEqual(t, f.peak.Load(), int64(max))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, p.Close(ctx))
+	assert.Equal(t, int64(0), f.live.Load(), "items left open after Close")
+	s := p.Stats()
+	t.Logf("stress: created %d, recycled %d, broken %d, acquired %d", s.Created, s.Recycled, s.Broken, s.Acquired)
+}
