@@ -52,7 +52,8 @@ func Serve(ctx context.Context, conn *websocket.Conn, events iter.Seq[stream.Eve
 }
 
 // Handler returns an http.Handler that upgrades each request with accept
-// (nil for the defaults) and serves the events source returns for it. The
+// (nil for coder/websocket's defaults, which refuse cross-origin requests)
+// and serves the events source returns for it. The
 // context given to source ends when the client leaves; source must honour
 // it. A "last_event_id" query parameter resumes the stream after that ID
 // (stream.WithResumeAfter). Errors that end a stream are not reported: wrap
