@@ -124,6 +124,14 @@ func readMetadata(root *html.Node, base *url.URL, in Input, doc *Document) {
 	// Site name first: the title cleaner needs it.
 	doc.SiteName = pick(func(f *metaFields) string { return f.siteName }, &og, &ld, &plain, &dc, &md)
 	doc.SiteName = truncUTF8(collapseWS(doc.SiteName), 200)
+	if looksLikeURL(doc.SiteName) {
+		// "https://www.example.com" names the site by its host.
+		if u, err := url.Parse(doc.SiteName); err == nil && u.Host != "" {
+			doc.SiteName = normHost(u.Hostname())
+		} else {
+			doc.SiteName = normHost(strings.TrimPrefix(doc.SiteName, "www."))
+		}
+	}
 
 	// Title.
 	title := pick(func(f *metaFields) string { return f.title }, &og, &ld, &tw, &dc, &plain, &md)
@@ -211,7 +219,7 @@ func unionList(limit int, lists ...[]string) []string {
 	for _, l := range lists {
 		for _, s := range l {
 			s = truncUTF8(collapseWS(s), 200)
-			if s == "" {
+			if s == "" || looksLikeURL(s) {
 				continue
 			}
 			k := strings.ToLower(s)
@@ -649,7 +657,9 @@ func cleanTitle(title, site, host, h1 string, fromTitleTag bool) string {
 			i := strings.LastIndex(title, sep)
 			if i > 0 {
 				head, tail := strings.TrimSpace(title[:i]), strings.TrimSpace(title[i+len(sep):])
-				if head != "" && (matches(tail) || sep != ": " && fromTitleTag && shortPart(tail, head)) {
+				// A pipe almost never belongs to a headline, so a short
+				// part after one goes whatever the source.
+				if head != "" && (matches(tail) || sep != ": " && (fromTitleTag || sep == " | ") && shortPart(tail, head)) {
 					title, changed = head, true
 					break
 				}

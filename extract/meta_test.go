@@ -100,6 +100,11 @@ func TestReadMetadataOpenGraphTwitter(t *testing.T) {
 	assert.Equal(t, "summary_large_image", doc.Twitter["card"])
 	assert.Equal(t, "Tw title", doc.Twitter["title"])
 
+	// A site name given as a URL becomes the host; URL categories go.
+	doc = readMeta(t, `<head><meta property="og:site_name" content="https://www.news.example"><meta property="article:section" content="https://news.example/world/"></head>`, "https://news.example/", Input{})
+	assert.Equal(t, "news.example", doc.SiteName)
+	assert.Empty(t, doc.Categories)
+
 	// Twitter only.
 	doc = readMeta(t, `<head><meta name="twitter:title" content="Only twitter"><meta name="twitter:image:src" content="/t.png"></head>`, "https://ex.com/", Input{})
 	assert.Equal(t, "Only twitter", doc.Title)
@@ -210,7 +215,8 @@ func TestCleanTitle(t *testing.T) {
 		{"Headline: Example News", "Example News", "", "", false, "Headline"},
 		{"Why X: a study", "Example", "", "", true, "Why X: a study"},
 		{"A long headline of words | Short Site", "", "", "", true, "A long headline of words"},
-		{"A long headline of words | Short Site", "", "", "", false, "A long headline of words | Short Site"},
+		{"A long headline of words | Short Site", "", "", "", false, "A long headline of words"},
+		{"A long headline of words - Short Site", "", "", "", false, "A long headline of words - Short Site"},
 		{"Go 1.26 - Release Notes", "", "", "", true, "Go 1.26 - Release Notes"},
 		{"Story title | Section | Site", "Site", "", "", true, "Story title"},
 		{"  Spaces\n\tinside  ", "", "", "", true, "Spaces inside"},
