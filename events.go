@@ -10,6 +10,7 @@ import (
 
 	"github.com/riptide-go/riptide/extract"
 	"github.com/riptide-go/riptide/fetch"
+	"github.com/riptide-go/riptide/internal/netguard"
 	"github.com/riptide-go/riptide/internal/redact"
 	"github.com/riptide-go/riptide/stream"
 )
@@ -95,6 +96,9 @@ var detailCodes = []struct {
 	{context.DeadlineExceeded, "deadline_exceeded"},
 	{fetch.ErrTimeout, "fetch_timeout"},
 	{fetch.ErrInvalidURL, "invalid_url"},
+	{netguard.ErrInvalidURL, "invalid_url"},
+	{netguard.ErrScheme, "disallowed_scheme"},
+	{netguard.ErrBlocked, "blocked_address"},
 	{fetch.ErrDisallowedScheme, "disallowed_scheme"},
 	{fetch.ErrBlockedAddress, "blocked_address"},
 	{fetch.ErrRobotsDisallowed, "robots_disallowed"},
