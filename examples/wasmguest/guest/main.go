@@ -47,7 +47,7 @@ type errorBody struct {
 }
 
 type response struct {
-	Document *document `json:"document,omitempty"`
+	Document *document  `json:"document,omitempty"`
 	Error    *errorBody `json:"error,omitempty"`
 }
 
