@@ -224,11 +224,15 @@ func (c *Client) fetchPage(ctx context.Context, rawURL string, req request) (*fe
 	err := timeout.Do(ctx, c.policy, timeout.StageFetch, rawURL, c.retryOptions(), func(actx context.Context) error {
 		attempts++
 		var ferr error
-		resp, ferr = c.fetcher.Fetch(actx, &fetch.Request{
+		freq := &fetch.Request{
 			URL:            rawURL,
 			Header:         req.header,
 			AllowTruncated: req.allowTruncated,
-		})
+		}
+		if req.stale != nil {
+			freq.IfNoneMatch, freq.IfModifiedSince = req.stale.ETag, req.stale.LastModified
+		}
+		resp, ferr = c.fetcher.Fetch(actx, freq)
 		return ferr
 	})
 	return resp, attempts, unwrapRetry(err)
@@ -342,6 +346,12 @@ func (c *Client) extractStatic(ctx context.Context, rawURL string, req request, 
 	if err != nil {
 		return nil, extract.Input{}, err
 	}
+	if resp.Status == 304 && req.stale != nil {
+		res := served(req.stale)
+		res.Attempts = attempts
+		res.Timings.Total = time.Since(start)
+		return res, extract.Input{}, nil
+	}
 	res := &Result{
 		URL:          redact.URL(resp.URL),
 		FinalURL:     redact.URL(resp.FinalURL),
@@ -354,6 +364,8 @@ func (c *Client) extractStatic(ctx context.Context, rawURL string, req request, 
 		Attempts:     attempts,
 		NoIndex:      resp.NoIndex,
 		NoFollow:     resp.NoFollow,
+		etag:         resp.Header.Get("ETag"),
+		lastModified: resp.Header.Get("Last-Modified"),
 	}
 	res.Timings.Fetch = time.Since(start)
 	in := extract.Input{

@@ -37,6 +37,8 @@ type config struct {
 	chromium     chromium.Config
 	wasmModule   []byte
 	wasmPath     string
+	cacheSize    int
+	cacheTTL     time.Duration
 }
 
 func defaultConfig() config {
@@ -63,6 +65,8 @@ func (c *config) validate() error {
 		return fmt.Errorf("timeout must be >= 0, got %s", c.timeout)
 	case !c.engine.Valid():
 		return fmt.Errorf("unknown engine %q", c.engine)
+	case c.cacheSize < 0 || c.cacheTTL < 0:
+		return fmt.Errorf("result cache size and ttl must be >= 0")
 	case c.retries < 0:
 		return fmt.Errorf("retries must be >= 0, got %d", c.retries)
 	}
@@ -174,3 +178,17 @@ func WithWASMModule(module []byte) Option {
 
 // WithWASMExtractor is WithWASMModule for a module file, read by New.
 func WithWASMExtractor(path string) Option { return func(c *config) { c.wasmPath = path } }
+
+// WithResultCache keeps up to size results in memory (and every result on
+// disk when the Client has a cache dir) for ttl (default 1 h when 0).
+// Fresh entries are served without a fetch; stale ones are revalidated
+// with ETag/Last-Modified when the page gave them. Requests with custom
+// headers or actions are never cached. See [WithCacheMode].
+func WithResultCache(size int, ttl time.Duration) Option {
+	return func(c *config) {
+		c.cacheSize, c.cacheTTL = size, ttl
+		if ttl == 0 {
+			c.cacheTTL = time.Hour
+		}
+	}
+}

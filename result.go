@@ -67,6 +67,9 @@ type Result struct {
 	NoFollow bool `json:"nofollow,omitempty"`
 	// Depth is the link depth from the crawl's seeds (0 outside crawls).
 	Depth int `json:"depth,omitempty"`
+
+	// Validators of the response, kept for cache revalidation.
+	etag, lastModified string
 }
 
 // Timings are the durations of a request's stages.

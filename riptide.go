@@ -33,6 +33,7 @@ type Client struct {
 	policy    timeout.Policy
 	adaptive  *timeout.Adaptive // the Client's own adaptive policy, closed by Close
 	decisions *decisionCache
+	cache     *resultCache // nil unless WithResultCache
 
 	engMu     sync.Mutex // guards the lazily created engines below
 	wasmEng   *wasm.Engine
@@ -104,6 +105,9 @@ func New(opts ...Option) (*Client, error) {
 		c.policy = timeout.Fixed{D: cfg.timeout}
 	}
 	c.decisions = newDecisionCache(c.db, c.log)
+	if cfg.cacheSize > 0 {
+		c.cache = newResultCache(cfg.cacheSize, cfg.cacheTTL, c.db, c.log)
+	}
 	c.rend = cfg.renderer
 	c.fetcher = cfg.fetcher
 	if c.fetcher == nil {
@@ -161,6 +165,8 @@ type request struct {
 	engine         Engine
 	actions        []render.Action
 	renderer       render.Renderer // nil: the Client's
+	cache          CacheMode
+	stale          *cacheEntry // a stale cache entry being revalidated
 	mode           extract.Mode
 	selectors      []string
 	header         http.Header
@@ -185,6 +191,10 @@ func WithHeader(h http.Header) RequestOption { return func(r *request) { r.heade
 func WithActions(actions ...render.Action) RequestOption {
 	return func(r *request) { r.actions = append(r.actions, actions...) }
 }
+
+// WithCacheMode says how this call uses the result cache ([CacheUse] by
+// default when the Client has one, see [WithResultCache]).
+func WithCacheMode(m CacheMode) RequestOption { return func(r *request) { r.cache = m } }
 
 // WithTruncation accepts a body cut at the size cap (the Result then has
 // Truncated set) instead of failing with [ErrTooLarge].
@@ -226,10 +236,45 @@ func (c *Client) extract(ctx context.Context, rawURL string, req request) (*Resu
 	if err != nil {
 		return nil, err
 	}
+	if c.cache == nil || req.cache == CacheBypass {
+		return c.extractWith(ctx, u, req, start)
+	}
+	key, ok := cacheKey(u, req)
+	if !ok {
+		return c.extractWith(ctx, u, req, start)
+	}
+	if req.cache != CacheRefresh {
+		if e, fresh := c.cache.get(key); e != nil {
+			if fresh {
+				c.cache.hits.Add(1)
+				return served(e), nil
+			}
+			if (req.engine == EngineStatic || req.engine == EngineWASM) && (e.ETag != "" || e.LastModified != "") {
+				req.stale = e
+			}
+		}
+	}
+	c.cache.miss.Add(1)
+	res, err := c.extractWith(ctx, u, req, start)
+	if err != nil {
+		return nil, err
+	}
+	if res.FromCache { // revalidated: the stored copy is fresh again
+		c.cache.put(key, &cacheEntry{Result: req.stale.Result, Stored: time.Now(), ETag: req.stale.ETag, LastModified: req.stale.LastModified})
+		return res, nil
+	}
+	if res.Status == 200 && !res.Truncated {
+		c.cache.put(key, &cacheEntry{Result: res, Stored: time.Now(), ETag: res.etag, LastModified: res.lastModified})
+	}
+	return res, nil
+}
+
+// extractWith dispatches a request to its engine.
+func (c *Client) extractWith(ctx context.Context, u string, req request, start time.Time) (*Result, error) {
 	switch req.engine {
 	case EngineStatic, EngineWASM:
 		if len(req.actions) > 0 {
-			return nil, errorf(KindValidation, "extract", rawURL, "actions need the headless, stealth or auto engine, not %q", req.engine)
+			return nil, errorf(KindValidation, "extract", u, "actions need the headless, stealth or auto engine, not %q", req.engine)
 		}
 		res, _, err := c.extractStatic(ctx, u, req, start, req.engine)
 		return res, err
@@ -238,7 +283,7 @@ func (c *Client) extract(ctx context.Context, rawURL string, req request) (*Resu
 	case EngineAuto:
 		return c.extractAuto(ctx, u, req, start)
 	}
-	return nil, errorf(KindValidation, "extract", rawURL, "unknown engine %q", req.engine)
+	return nil, errorf(KindValidation, "extract", u, "unknown engine %q", req.engine)
 }
 
 // fetchCap is the hard cap given to the built-in fetcher: the policy's

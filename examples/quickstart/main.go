@@ -59,7 +59,7 @@ func run(ctx context.Context, w io.Writer) error {
 		"/articles/rip-currents.html",
 		"/articles/tide-tables.html",
 		"/articles/kelp-forests.html",
-		"/old/rip-currents",   // a redirect
+		"/old/rip-currents",    // a redirect
 		"/private/secret.html", // disallowed by robots.txt
 	} {
 		l := line{URL: site.URL(path)}
