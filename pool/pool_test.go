@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riptide-go/riptide/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -203,6 +204,9 @@ func TestAcquireCancelStress(t *testing.T) {
 	require.NoError(t, p.Close(ctx))
 	assert.Equal(t, int64(0), f.live.Load(), "items left open after Close")
 	assert.Equal(t, f.created.Load(), f.closes.Load())
+	s = p.Stats()
+	testenv.Figure(t, "pool_cancel_stress", "workers", workers, "rounds", rounds, "acquired", s.Acquired,
+		"max", max, "peak_live", f.peak.Load(), "left_open", f.live.Load(), "checkout_wait_p95_us", s.CheckoutWaitP95.Microseconds())
 }
 
 func TestPrewarmCreatesTargetItems(t *testing.T) {
@@ -695,5 +699,6 @@ func TestStressAllFeatures(t *testing.T) {
 	require.NoError(t, p.Close(ctx))
 	assert.Equal(t, int64(0), f.live.Load(), "items left open after Close")
 	s := p.Stats()
-	t.Logf("stress: created %d, recycled %d, broken %d, acquired %d", s.Created, s.Recycled, s.Broken, s.Acquired)
+	testenv.Figure(t, "pool_stress_all", "acquired", s.Acquired, "created", s.Created, "recycled", s.Recycled,
+		"broken", s.Broken, "max", max, "peak_live", f.peak.Load(), "left_open", f.live.Load())
 }

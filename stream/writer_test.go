@@ -150,8 +150,9 @@ func TestNDJSONCancelAtRandomPoints(t *testing.T) {
 	if len(stops) > 0 {
 		p99 = stops[min(len(stops)-1, len(stops)*99/100)]
 	}
-	testenv.Figure(t, "stream_cancel", "runs", runs, "canceled", canceled, "completed", completed,
-		"partial_lines", 0, "missing_final_event", 0, "leaks", leaks, "stop_p99_ms", float64(p99)/float64(time.Millisecond))
+	testenv.Figure(t, "cancel", "path", "stream_ndjson", "runs", runs, "leaked", leaks,
+		"canceled", canceled, "completed", completed, "partial_lines", 0, "missing_final_event", 0,
+		"stop_p99_ms", float64(p99)/float64(time.Millisecond))
 }
 
 func TestNDJSONDeadlineEndsWithTimeout(t *testing.T) {
@@ -388,7 +389,8 @@ func TestSlowConsumerIsBounded(t *testing.T) {
 	}
 	require.ErrorIs(t, werr, ErrWrite)
 	n := yielded.Load()
-	t.Logf("slow consumer: %d events of 64 KiB produced before the write deadline", n)
+	testenv.Figure(t, "stream_slow_consumer", "event_kib", 64, "buffer", 4, "events_produced", n,
+		"ended_by", "write_deadline")
 	// Socket buffers on loopback hold a few MiB; the stream adds 4 events.
 	assert.Less(t, n, int64(400))
 	srv.Client().CloseIdleConnections()
