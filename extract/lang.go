@@ -86,9 +86,33 @@ var stopWords = func() map[string]uint16 {
 	return m
 }()
 
+// detectable reports whether detectLang can recognise language base, so
+// that a guess can contradict a declaration of it (a page declared
+// Danish is not overruled by a guess of Swedish).
+func detectable(base string) bool {
+	switch base {
+	case "ja", "ko", "zh", "el", "he", "fa", "ar", "th", "hi":
+		return true
+	}
+	for _, l := range stopWordLangs {
+		if l == base {
+			return true
+		}
+	}
+	return false
+}
+
 // detectLanguage guesses the language of text (only the first
 // langSampleBytes are read). It returns "" when unsure.
 func detectLanguage(text string) string {
+	lang, _ := detectLang(text)
+	return lang
+}
+
+// detectLang is detectLanguage that also says whether the evidence is
+// strong enough to overrule a page's declared language: plenty of text in
+// a script of its own, or many function words with a wide lead.
+func detectLang(text string) (lang string, strong bool) {
 	if len(text) > langSampleBytes {
 		text = truncUTF8(text, langSampleBytes)
 	}
@@ -159,36 +183,36 @@ func detectLanguage(text string) string {
 	}
 	flush()
 	if letters < 20 {
-		return ""
+		return "", false
 	}
 	// Scripts used by essentially one language here.
 	switch {
 	case kana*10 > letters || kana > 0 && han+kana > letters/2 && kana*20 > han:
-		return "ja"
+		return "ja", letters >= 100
 	case hangul*3 > letters:
-		return "ko"
+		return "ko", letters >= 100
 	case han*2 > letters:
-		return "zh"
+		return "zh", letters >= 100
 	case greek*2 > letters:
-		return "el"
+		return "el", letters >= 100
 	case hebrew*2 > letters:
-		return "he"
+		return "he", letters >= 100
 	case arabic*2 > letters:
 		if persian*50 > arabic {
-			return "fa"
+			return "fa", letters >= 100
 		}
-		return "ar"
+		return "ar", letters >= 100
 	case thai*2 > letters:
-		return "th"
+		return "th", letters >= 100
 	case deva*2 > letters:
-		return "hi"
+		return "hi", letters >= 100
 	case cyr*2 > letters:
 		if ukr*100 > cyr {
-			return "uk"
+			return "uk", letters >= 100
 		}
-		return "ru"
+		return "ru", letters >= 100
 	case latin*2 <= letters:
-		return ""
+		return "", false
 	}
 	best, second := -1, 0
 	for i := range stopWordLangs {
@@ -203,7 +227,7 @@ func detectLanguage(text string) string {
 	}
 	// Enough evidence, and a clear lead over the runner-up.
 	if best < 0 || hits[best] < 3 || hits[best]*20 < words || hits[best]*10 < second*12 {
-		return ""
+		return "", false
 	}
-	return stopWordLangs[best]
+	return stopWordLangs[best], hits[best] >= 12 && hits[best] >= 2*second && hits[best]*8 >= words
 }

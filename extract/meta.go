@@ -167,12 +167,16 @@ func readMetadata(root *html.Node, base *url.URL, in Input, doc *Document) {
 			break
 		}
 	}
-	if doc.Language == "" {
-		sample := sc.paraText.String()
-		if len(sample) < 200 {
-			sample += " " + sc.bodyText.String()
-		}
-		doc.Language = detectLanguage(sample)
+	// The text's own language, when it is clear, also overrules a
+	// declaration that contradicts it (templates often keep lang="en").
+	sample := sc.paraText.String()
+	if len(sample) < 200 {
+		sample += " " + sc.bodyText.String()
+	}
+	if guess, strong := detectLang(sample); doc.Language == "" {
+		doc.Language = guess
+	} else if strong && guess != "" && langBase(doc.Language) != guess && detectable(langBase(doc.Language)) {
+		doc.Language = guess
 	}
 
 	// URLs.
@@ -199,6 +203,14 @@ func readMetadata(root *html.Node, base *url.URL, in Input, doc *Document) {
 	doc.OpenGraph = m.prefixed("og:")
 	doc.Twitter = m.prefixed("twitter:")
 	doc.Robots = sc.robots
+}
+
+// langBase returns the language subtag of a BCP 47 tag ("pt" of "pt-BR").
+func langBase(tag string) string {
+	if i := strings.IndexByte(tag, '-'); i > 0 {
+		return strings.ToLower(tag[:i])
+	}
+	return strings.ToLower(tag)
 }
 
 // pick returns the first non-empty value get finds in srcs.

@@ -315,8 +315,18 @@ func TestDetectLanguage(t *testing.T) {
 	for _, c := range cases {
 		assert.Equal(t, c.lang, detectLanguage(c.text), c.text)
 	}
+	// A template's lang="en" on plainly German text is overruled; a
+	// language the detector does not know is not.
+	german := `<p>` + strings.Repeat("Der schnelle braune Fuchs springt über den faulen Hund, und das ist nicht das erste Mal, dass wir es sehen. ", 4) + `</p>`
+	doc := readMeta(t, `<html lang="en"><body>`+german+`</body></html>`, "", Input{})
+	assert.Equal(t, "de", doc.Language)
+	doc = readMeta(t, `<html lang="da"><body>`+german+`</body></html>`, "", Input{})
+	assert.Equal(t, "da", doc.Language)
+	doc = readMeta(t, `<html lang="de-AT"><body>`+german+`</body></html>`, "", Input{})
+	assert.Equal(t, "de-AT", doc.Language)
+
 	// Through readMetadata: no declaration, body text decides.
-	doc := readMeta(t, `<body><p>Der schnelle braune Fuchs springt über den faulen Hund, und das ist nicht das erste Mal, dass wir es sehen.</p></body>`, "", Input{})
+	doc = readMeta(t, `<body><p>Der schnelle braune Fuchs springt über den faulen Hund, und das ist nicht das erste Mal, dass wir es sehen.</p></body>`, "", Input{})
 	assert.Equal(t, "de", doc.Language)
 }
 
