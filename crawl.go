@@ -273,10 +273,8 @@ func (c *Client) runCrawl(parent context.Context, plan *crawlPlan, yield func(*R
 	for range plan.Concurrency {
 		g.Go(func() error {
 			for j := range jobs {
-				res, err := c.extract(gctx, j.url, request{engine: plan.Engine, renderer: lr})
-				if err != nil {
-					err = newError("crawl", j.url, c.cause(gctx, err))
-				} else {
+				res, err := c.extractObserved(gctx, "crawl", j.url, request{engine: plan.Engine, renderer: lr})
+				if err == nil {
 					res.Depth = j.depth
 				}
 				select {

@@ -15,6 +15,7 @@ import (
 	"github.com/riptide-go/riptide/internal/jsshell"
 	"github.com/riptide-go/riptide/internal/netguard"
 	"github.com/riptide-go/riptide/internal/redact"
+	"github.com/riptide-go/riptide/metrics"
 	"github.com/riptide-go/riptide/render"
 	"github.com/riptide-go/riptide/render/chromium"
 	"github.com/riptide-go/riptide/timeout"
@@ -120,14 +121,21 @@ func (c *Client) Render(ctx context.Context, req render.Request) (*render.Respon
 		return nil, newError("render", req.URL, err)
 	}
 	defer end()
+	start := time.Now()
 	r, err := c.renderer()
 	if err != nil {
-		return nil, newError("render", req.URL, err)
+		err = newError("render", req.URL, err)
+		c.observe("render", EngineHeadless, start, err)
+		return nil, err
 	}
 	resp, _, err := c.renderWith(ctx, r, &req)
 	if err != nil {
-		return resp, newError("render", req.URL, c.cause(ctx, err))
+		err = newError("render", req.URL, c.cause(ctx, err))
+		c.observe("render", EngineHeadless, start, err)
+		return resp, err
 	}
+	c.observe("render", EngineHeadless, start, nil)
+	metrics.Duration(c.rec, metrics.RenderDuration, metrics.Labels{Engine: string(EngineHeadless), Outcome: "ok"}, time.Since(start))
 	return resp, nil
 }
 

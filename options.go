@@ -7,6 +7,7 @@ import (
 
 	"github.com/riptide-go/riptide/extract"
 	"github.com/riptide-go/riptide/fetch"
+	"github.com/riptide-go/riptide/metrics"
 	"github.com/riptide-go/riptide/render"
 	"github.com/riptide-go/riptide/render/chromium"
 	"github.com/riptide-go/riptide/timeout"
@@ -39,6 +40,7 @@ type config struct {
 	wasmPath     string
 	cacheSize    int
 	cacheTTL     time.Duration
+	recorder     metrics.Recorder
 }
 
 func defaultConfig() config {
@@ -191,4 +193,14 @@ func WithResultCache(size int, ttl time.Duration) Option {
 			c.cacheTTL = time.Hour
 		}
 	}
+}
+
+// WithMetrics sends the Client's measurements (requests, durations,
+// errors, cache hits, timeouts) to r, for example a [metrics.Registry]
+// whose Handler serves /metrics. The default discards them.
+func WithMetrics(r metrics.Recorder) Option {
+	if r == nil {
+		panic("riptide: WithMetrics(nil)")
+	}
+	return func(c *config) { c.recorder = r }
 }

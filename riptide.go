@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/riptide-go/riptide/extract"
@@ -15,6 +16,7 @@ import (
 	"github.com/riptide-go/riptide/fetch"
 	"github.com/riptide-go/riptide/internal/redact"
 	"github.com/riptide-go/riptide/internal/store"
+	"github.com/riptide-go/riptide/metrics"
 	"github.com/riptide-go/riptide/render"
 	"github.com/riptide-go/riptide/render/chromium"
 	"github.com/riptide-go/riptide/timeout"
@@ -34,6 +36,11 @@ type Client struct {
 	adaptive  *timeout.Adaptive // the Client's own adaptive policy, closed by Close
 	decisions *decisionCache
 	cache     *resultCache // nil unless WithResultCache
+	rec       metrics.Recorder
+
+	errs            lastErrors   // each component's latest error, for Health
+	fetchFailStreak atomic.Int64 // fetches failed in a row
+	renderBroken    atomic.Bool  // the last render could not get a browser
 
 	engMu     sync.Mutex // guards the lazily created engines below
 	wasmEng   *wasm.Engine
@@ -64,7 +71,10 @@ func New(opts ...Option) (*Client, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, &Error{Kind: KindValidation, Op: "new", Err: err}
 	}
-	c := &Client{cfg: cfg, log: cfg.logger}
+	c := &Client{cfg: cfg, log: cfg.logger, rec: cfg.recorder}
+	if c.rec == nil {
+		c.rec = metrics.Nop{}
+	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
@@ -214,9 +224,29 @@ func (c *Client) Extract(ctx context.Context, rawURL string, opts ...RequestOpti
 	for _, o := range opts {
 		o(&req)
 	}
+	return c.extractObserved(ctx, "extract", rawURL, req)
+}
+
+// extractObserved runs one extraction and records its metrics and errors.
+func (c *Client) extractObserved(ctx context.Context, op, rawURL string, req request) (*Result, error) {
+	start := time.Now()
+	active := metrics.Labels{Engine: string(req.engine), Stage: op}
+	metrics.AddGauge(c.rec, metrics.RequestsActive, active, 1)
+	defer metrics.AddGauge(c.rec, metrics.RequestsActive, active, -1)
 	res, err := c.extract(ctx, rawURL, req)
 	if err != nil {
-		return nil, newError("extract", rawURL, c.cause(ctx, err))
+		err = newError(op, rawURL, c.cause(ctx, err))
+		c.observe(op, req.engine, start, err)
+		return nil, err
+	}
+	c.observe(op, res.Engine, start, nil)
+	if res.FromCache {
+		metrics.Inc(c.rec, metrics.CacheHits, metrics.Labels{Stage: "result"})
+	} else {
+		metrics.Duration(c.rec, metrics.ExtractionDuration, metrics.Labels{Engine: string(res.Engine), Outcome: "ok"}, res.Timings.Extract)
+		if res.Timings.Render > 0 {
+			metrics.Duration(c.rec, metrics.RenderDuration, metrics.Labels{Engine: string(res.Engine), Outcome: "ok"}, res.Timings.Render)
+		}
 	}
 	return res, nil
 }
