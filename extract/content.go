@@ -44,6 +44,8 @@ const (
 	// listingArticles: an element with this many <article> children is
 	// a listing (related posts, a feed), not an article.
 	listingArticles = 3
+	// maxLabel is the longest line compared with boilerLabels.
+	maxLabel = 40
 	// maxTitle is the longest line compared with the page title.
 	maxTitle = 300
 	// maxCaption is the longest text taken for a caption.
@@ -389,11 +391,17 @@ func (cp *copier) keep(i int32) bool {
 	if info.text == 0 {
 		return true
 	}
+	if info.text <= maxLabel && info.link == 0 && f&fItem == 0 {
+		// Labels of ad slots and widgets: "Advertisement", "Share".
+		if _, ok := boilerLabels[normTitle(writeText(info.n))]; ok {
+			return false
+		}
+	}
 	// Link lists and link-only lines: more than half of the text in links
 	// and little prose besides.
 	if info.link*2 > info.text {
 		nonLink := info.text - info.link
-		if nonLink < 250 && (f&fPara == 0 && info.n.DataAtom != atom.Blockquote || nonLink < 60) {
+		if nonLink < 250 && (f&(fPara|fItem) == 0 && info.n.DataAtom != atom.Blockquote || nonLink < 60) {
 			// A paragraph with a sentence of its own besides the
 			// link is prose that starts with a linked headline.
 			return false
@@ -461,4 +469,18 @@ func pageTitle(root *html.Node) string {
 		}
 	}
 	return ""
+}
+
+// boilerLabels are lines that label ad slots and page widgets rather than
+// say anything, in a few languages.
+var boilerLabels = map[string]struct{}{
+	"advertisement": {}, "advertisements": {}, "advert": {}, "adverts": {},
+	"ad": {}, "ads": {}, "advertising": {}, "sponsored": {},
+	"sponsored content": {}, "paid content": {}, "anzeige": {}, "werbung": {},
+	"publicité": {}, "publicidad": {}, "pubblicità": {}, "publicidade": {},
+	"reklama": {}, "реклама": {}, "広告": {}, "광고": {},
+	"story continues below advertisement": {}, "article continues below advertisement": {},
+	"continue reading below": {}, "advertisement - continue reading below": {},
+	"share": {}, "share this": {}, "share this article": {}, "share this story": {},
+	"comments": {}, "comment": {}, "leave a comment": {}, "leave a reply": {},
 }
