@@ -42,7 +42,9 @@ type Transport interface {
 //   - at most WithBuffer events wait between the source and a slow client.
 //
 // Write reads events on a goroutine, so that keep-alives and cancellation
-// are served while the source is busy. events must honour ctx (or a
+// are served while the source is busy. If events panics, Write ends the
+// stream with a fatal "internal" error event and panics with the same
+// value on the caller's goroutine. events must honour ctx (or a
 // context that ends with it): Write returns only after events has returned,
 // and events sees yield return false once ctx ends or a Send fails. A
 // failed Send ends the stream with no final event; the error wraps
@@ -64,6 +66,7 @@ type seqState struct {
 	errs     int
 	buf      []byte
 	base     context.Context // ctx without its cancellation, for deadlines
+	panicked *sourcePanic    // set by the pump before it closes its channel
 }
 
 func run(ctx context.Context, t Transport, o options, events iter.Seq[Event]) error {
@@ -75,6 +78,14 @@ func run(ctx context.Context, t Transport, o options, events iter.Seq[Event]) er
 	go func() {
 		defer close(pumped)
 		defer close(ch)
+		defer func() {
+			// A panicking source must not crash the process from this
+			// goroutine: hand the panic to the caller's goroutine (where
+			// net/http, for one, recovers it). Written before close(ch).
+			if r := recover(); r != nil {
+				s.panicked = &sourcePanic{r}
+			}
+		}()
 		for ev := range events {
 			select {
 			case ch <- ev:
@@ -83,16 +94,20 @@ func run(ctx context.Context, t Transport, o options, events iter.Seq[Event]) er
 			}
 		}
 	}()
-	defer func() {
-		stop()
-		<-pumped // the source has returned: nothing outlives the call
-	}()
 	err := s.loop(ctx, ch)
 	if err != nil && errors.Is(err, ErrWrite) && o.cancel != nil {
 		o.cancel()
 	}
+	stop()
+	<-pumped // the source has returned: nothing outlives the call
+	if s.panicked != nil {
+		panic(s.panicked.value)
+	}
 	return err
 }
+
+// sourcePanic carries a panic of the source to the writer's goroutine.
+type sourcePanic struct{ value any }
 
 // loop writes the events of ch until the stream ends.
 func (s *seqState) loop(ctx context.Context, ch <-chan Event) error {
@@ -109,6 +124,12 @@ func (s *seqState) loop(ctx context.Context, ch <-chan Event) error {
 		select {
 		case ev, ok := <-ch:
 			if !ok {
+				if s.panicked != nil {
+					// The stream still ends with a final event; Write
+					// then re-panics.
+					return s.event(NewError(ErrorEvent{ErrorType: "internal", Code: "source_panic",
+						Message: "stream source panicked", Fatal: true}))
+				}
 				if ctx.Err() != nil {
 					return s.abort(ctx)
 				}

@@ -90,3 +90,20 @@ func TestWriteKeepAlive(t *testing.T) {
 	require.ErrorIs(t, err, ErrWrite)
 	assert.Less(t, time.Since(start), 5*time.Second)
 }
+
+func TestWriteRepanicsSourcePanicOnCallerGoroutine(t *testing.T) {
+	tr := &fakeTransport{}
+	src := func(yield func(Event) bool) {
+		if yield(NewResult(1)) {
+			panic("source bug")
+		}
+	}
+	assert.PanicsWithValue(t, "source bug", func() {
+		_ = Write(context.Background(), tr, src)
+	})
+	require.Len(t, tr.sent, 3)
+	last := tr.sent[2]
+	assert.Equal(t, TypeError, last.Type)
+	assert.True(t, last.Error.Fatal)
+	assert.Equal(t, "source_panic", last.Error.Code)
+}
