@@ -64,7 +64,15 @@ func collectMedia(content *html.Node, base *url.URL) []Media {
 			case atom.Script, atom.Style, atom.Template, atom.Head:
 				descend = false
 			case atom.Noscript:
-				descend = false // its content is text here, not nodes
+				// Parsed as text; lazy-loading pages keep the real <img>
+				// there. Images already listed (same URL) are not repeated.
+				descend = false
+				for _, img := range noscriptImages(n) {
+					if m, ok := imageMedia(img, base); ok {
+						m.Caption = figureCaption(n, content)
+						add(m)
+					}
+				}
 			case atom.Img:
 				if m, ok := imageMedia(n, base); ok {
 					add(m)
@@ -113,6 +121,41 @@ func collectMedia(content *html.Node, base *url.URL) []Media {
 		}
 	}
 	return out
+}
+
+// noscriptImages parses the text of a <noscript> element (a bounded
+// amount) and returns the img elements in it.
+func noscriptImages(n *html.Node) []*html.Node {
+	var b strings.Builder
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.TextNode {
+			b.WriteString(c.Data)
+		}
+	}
+	src := b.String()
+	if len(src) > 16<<10 || !strings.Contains(strings.ToLower(src), "<img") {
+		return nil
+	}
+	nodes, err := html.ParseFragment(strings.NewReader(src), &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div})
+	if err != nil {
+		return nil
+	}
+	var imgs []*html.Node
+	var find func(n *html.Node, depth int)
+	find = func(n *html.Node, depth int) {
+		if isElem(n, atom.Img) && len(imgs) < 16 {
+			imgs = append(imgs, n)
+		}
+		if depth < 32 {
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				find(c, depth+1)
+			}
+		}
+	}
+	for _, n := range nodes {
+		find(n, 0)
+	}
+	return imgs
 }
 
 // resolveMediaURL resolves a media URL, refusing data: URIs.

@@ -129,7 +129,8 @@ func TestCollectMedia(t *testing.T) {
 <iframe src="https://www.youtube.com/embed/abc" title="Video" width="560" height="315"></iframe>
 <iframe src="about:blank"></iframe>
 <embed src="flash.swf"><object data="doc.pdf"></object>
-<img src="small.jpg" srcset="small.jpg 320w, /big.jpg 1280w">`
+<img src="small.jpg" srcset="small.jpg 320w, /big.jpg 1280w">
+<img class="lazy" src="data:image/gif;base64,R0lG"><noscript><img src="/real.jpg" alt="Real"></noscript>`
 	media := collectMedia(parseBody(t, page), mustURL(t, "https://example.com/p/"))
 	var got []string
 	for _, m := range media {
@@ -146,6 +147,7 @@ func TestCollectMedia(t *testing.T) {
 		"iframe https://www.youtube.com/embed/abc",
 		"embed https://example.com/p/flash.swf",
 		"embed https://example.com/p/doc.pdf",
+		"image https://example.com/real.jpg",
 	}, got)
 	cat := media[0]
 	assert.Equal(t, "A cat", cat.Alt)
