@@ -57,7 +57,7 @@ type CrawlRequest struct {
 func (r *CrawlRequest) toCrawl(maxPages int, defaultOrder riptide.Order) (riptide.CrawlRequest, *Error) {
 	out := riptide.CrawlRequest{
 		Engine: r.Engine, Concurrency: r.Concurrency, MaxDepth: r.MaxDepth, MaxPages: r.MaxPages,
-		MaxDuration: time.Duration(r.MaxDurationMS) * time.Millisecond,
+		MaxDuration:  time.Duration(r.MaxDurationMS) * time.Millisecond,
 		ObeyNoFollow: r.ObeyNoFollow, SkipNoIndex: r.SkipNoIndex, Order: defaultOrder,
 	}
 	switch {
