@@ -44,5 +44,8 @@
 //
 // New, Close, Check and Mem may be called concurrently from several
 // goroutines and are never called while the pool's lock is held, so they may
-// call back into the pool.
+// call back into the pool. A panic in one of them is recovered and becomes
+// an error wrapping [ErrCallbackPanic]: a failed creation, or a broken item
+// that is closed and replaced. A panic in the function given to [Pool.Do]
+// is not a callback's: Do discards the item and lets the panic go on.
 package pool

@@ -139,7 +139,7 @@ func (p *Pool[T]) health() {
 		p.mu.Unlock()
 
 		ctx, cancel := context.WithTimeout(p.life, p.cfg.CheckTimeout)
-		err := p.cfg.Check(ctx, e.v)
+		err := p.check(ctx, e.v)
 		cancel()
 
 		p.mu.Lock()
@@ -168,7 +168,7 @@ func (p *Pool[T]) createBG() {
 	ctx, cancel := context.WithTimeout(p.life, p.cfg.CreateTimeout)
 	defer cancel()
 	start := p.cfg.Now()
-	v, err := p.cfg.New(ctx)
+	v, err := p.newItem(ctx)
 	now := p.cfg.Now()
 
 	p.mu.Lock()

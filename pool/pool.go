@@ -200,7 +200,7 @@ func (p *Pool[T]) take(ctx context.Context, g grant[T]) (*entry[T], error) {
 		return nil, nil
 	}
 	if p.cfg.CheckIdleAfter > 0 && now.Sub(e.idleSince) > p.cfg.CheckIdleAfter {
-		if err := p.cfg.Check(ctx, e.v); err != nil {
+		if err := p.check(ctx, e.v); err != nil {
 			if ctx.Err() != nil {
 				// The caller gave up; the item is not to blame.
 				p.giveBack(grant[T]{e: e})
@@ -220,7 +220,7 @@ func (p *Pool[T]) take(ctx context.Context, g grant[T]) (*entry[T], error) {
 // create runs Config.New for the caller holding a creation slot.
 func (p *Pool[T]) create(ctx context.Context) (*entry[T], error) {
 	start := p.cfg.Now()
-	v, err := p.cfg.New(ctx)
+	v, err := p.newItem(ctx)
 	now := p.cfg.Now()
 	p.mu.Lock()
 	p.pending--
@@ -263,7 +263,7 @@ func (p *Pool[T]) create(ctx context.Context) (*entry[T], error) {
 func (p *Pool[T]) Release(v T, err error) {
 	var mem int64
 	if err == nil && p.cfg.MaxMem > 0 {
-		mem = p.cfg.Mem(v)
+		mem, err = p.mem(v)
 	}
 	now := p.cfg.Now()
 	p.mu.Lock()
@@ -499,12 +499,50 @@ func (p *Pool[T]) closeItemAsync(v T, async bool) {
 }
 
 func (p *Pool[T]) closeItem(v T) {
-	if p.cfg.Close == nil {
-		return
-	}
-	if err := p.cfg.Close(v); err != nil {
+	if err := p.closeCall(v); err != nil {
 		p.log.Warn("pool: closing item failed", "err", err)
 	}
+}
+
+// newItem, check, mem and closeCall run the user's callbacks, turning a
+// panic into an error wrapping ErrCallbackPanic.
+func (p *Pool[T]) newItem(ctx context.Context) (v T, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = recovered(r)
+		}
+	}()
+	return p.cfg.New(ctx)
+}
+
+func (p *Pool[T]) check(ctx context.Context, v T) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = recovered(r)
+		}
+	}()
+	return p.cfg.Check(ctx, v)
+}
+
+func (p *Pool[T]) mem(v T) (n int64, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = recovered(r)
+		}
+	}()
+	return p.cfg.Mem(v), nil
+}
+
+func (p *Pool[T]) closeCall(v T) (err error) {
+	if p.cfg.Close == nil {
+		return nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = recovered(r)
+		}
+	}()
+	return p.cfg.Close(v)
 }
 
 // WaitReady waits until the pool has first held max(Target, Min) items. It
@@ -586,10 +624,7 @@ func (p *Pool[T]) Close(ctx context.Context) error {
 	)
 	for _, e := range idle {
 		closing.Go(func() {
-			if p.cfg.Close == nil {
-				return
-			}
-			if err := p.cfg.Close(e.v); err != nil {
+			if err := p.closeCall(e.v); err != nil {
 				errMu.Lock()
 				errs = append(errs, err)
 				errMu.Unlock()

@@ -702,3 +702,65 @@ func TestStressAllFeatures(t *testing.T) {
 	testenv.Figure(t, "pool_stress_all", "acquired", s.Acquired, "created", s.Created, "recycled", s.Recycled,
 		"broken", s.Broken, "max", max, "peak_live", f.peak.Load(), "left_open", f.live.Load())
 }
+
+func TestCallbackPanicsAreContained(t *testing.T) {
+	ctx := context.Background()
+	t.Run("New", func(t *testing.T) {
+		f := &factory{t: t}
+		cfg := f.config(1)
+		cfg.New = func(context.Context) (*res, error) { panic("launch bug") }
+		p := newPool(t, cfg)
+		_, err := p.Acquire(ctx)
+		require.ErrorIs(t, err, ErrCallbackPanic)
+		var ce *CreateError
+		require.ErrorAs(t, err, &ce)
+		assert.Contains(t, err.Error(), "launch bug")
+		assert.Equal(t, 0, p.Stats().Creating, "the slot is given back")
+	})
+	t.Run("Check", func(t *testing.T) {
+		f := &factory{t: t}
+		clk := newFakeClock()
+		cfg := f.config(1)
+		cfg.Now = clk.Now
+		cfg.CheckIdleAfter = time.Second
+		cfg.Check = func(context.Context, *res) error { panic("check bug") }
+		p := newPool(t, cfg)
+		v, err := p.Acquire(ctx)
+		require.NoError(t, err)
+		p.Release(v, nil)
+		clk.Add(time.Minute)
+		w, err := p.Acquire(ctx) // the panicking check discards v
+		require.NoError(t, err)
+		assert.NotSame(t, v, w)
+		p.Release(w, nil)
+		assert.Equal(t, uint64(1), p.Stats().Broken)
+	})
+	t.Run("Mem", func(t *testing.T) {
+		f := &factory{t: t}
+		cfg := f.config(1)
+		cfg.Mem = func(*res) int64 { panic("rss bug") }
+		cfg.MaxMem = 1
+		p := newPool(t, cfg)
+		v, err := p.Acquire(ctx)
+		require.NoError(t, err)
+		p.Release(v, nil)
+		assert.Equal(t, uint64(1), p.Stats().Broken)
+		waitFor(t, func() bool { return v.closed.Load() })
+	})
+	t.Run("Close", func(t *testing.T) {
+		f := &factory{t: t}
+		cfg := f.config(1)
+		cfg.Close = func(r *res) error {
+			_ = f.Close(r)
+			panic("close bug")
+		}
+		p := newPool(t, cfg)
+		v, err := p.Acquire(ctx)
+		require.NoError(t, err)
+		p.Discard(v)
+		w, err := p.Acquire(ctx)
+		require.NoError(t, err)
+		p.Release(w, nil)
+		require.ErrorIs(t, p.Close(ctx), ErrCallbackPanic, "Close reports the idle item's failed close")
+	})
+}
