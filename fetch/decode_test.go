@@ -330,4 +330,3 @@ func TestWireCap(t *testing.T) {
 	assert.True(t, resp.Truncated)
 	assert.LessOrEqual(t, resp.WireBytes, int64(2*limit+1))
 }
-

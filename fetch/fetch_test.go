@@ -220,7 +220,7 @@ func TestCookieJarsAreIsolated(t *testing.T) {
 		if c != nil {
 			v = c.Value
 		}
-		html("<p>" + v + "</p>")(w, r)
+		html("<p>"+v+"</p>")(w, r)
 	}))
 	defer srv.Close()
 	jarA, _ := cookiejar.New(nil)

@@ -351,6 +351,10 @@ func (h *HTTP) parseURL(raw string) (*url.URL, error) {
 		if err := h.guard.Check(ip); err != nil {
 			return nil, guardErr(err)
 		}
+	} else if !h.cfg.AllowPrivateNetworks {
+		if err := netguard.CheckHost(u.Hostname()); err != nil {
+			return nil, guardErr(err)
+		}
 	}
 	return u, nil
 }

@@ -141,7 +141,7 @@ func TestRedirectEdgeCases(t *testing.T) {
 			w.Header().Set("Location", "../target?q=1")
 			w.WriteHeader(http.StatusSeeOther)
 		case "/target":
-			html("<p>" + r.URL.RawQuery + "</p>")(w, r)
+			html("<p>"+r.URL.RawQuery+"</p>")(w, r)
 		case "/file":
 			w.Header().Set("Location", "file:///etc/passwd")
 			w.WriteHeader(http.StatusFound)

@@ -88,6 +88,7 @@ func TestSSRF(t *testing.T) {
 		"http://[0:0:0:0:0:0:0:1]:" + p + "/",
 		"http://loopback.test:" + p + "/",
 		"http://localhost:" + p + "/",
+		"http://app.localhost:" + p + "/",
 		"http://mixed.test:" + p + "/",
 		"http://mixed6.test:" + p + "/",
 		"http://v6loop.test:" + p + "/",

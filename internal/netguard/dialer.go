@@ -57,8 +57,8 @@ func (d *Dialer) Check(ip netip.Addr) error {
 	return CheckAddr(ip)
 }
 
-// Resolve resolves host (a name or an IP literal) and checks every
-// address. It returns the addresses, or an error matching [ErrBlocked] when
+// Resolve resolves host (a name or an IP literal) and checks the name
+// ([CheckHost]) and every address. It returns the addresses, or an error matching [ErrBlocked] when
 // any address is refused.
 func (d *Dialer) Resolve(ctx context.Context, host string) ([]netip.Addr, error) {
 	if ip, err := netip.ParseAddr(host); err == nil {
@@ -66,6 +66,11 @@ func (d *Dialer) Resolve(ctx context.Context, host string) ([]netip.Addr, error)
 			return nil, err
 		}
 		return []netip.Addr{ip}, nil
+	}
+	if !d.AllowPrivate {
+		if err := CheckHost(host); err != nil {
+			return nil, err
+		}
 	}
 	trace := httptrace.ContextClientTrace(ctx)
 	if trace != nil && trace.DNSStart != nil {
@@ -113,7 +118,8 @@ func (d *Dialer) lookup(ctx context.Context, host string) ([]netip.Addr, error) 
 
 // DialContext connects to addr ("host:port") on network "tcp", "tcp4" or
 // "tcp6", after resolving and checking the host as described on [Dialer].
-// It tries the checked addresses in order until one connects.
+// It tries the checked addresses in order until one connects; each try
+// gets an equal share of the timeout, but at least 2 s.
 func (d *Dialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	switch network {
 	case "tcp", "tcp4", "tcp6":
@@ -131,6 +137,11 @@ func (d *Dialer) DialContext(ctx context.Context, network, addr string) (net.Con
 	timeout := d.Timeout
 	if timeout <= 0 {
 		timeout = DefaultDialTimeout
+	}
+	// Share the timeout among the addresses so that one black-holed address
+	// (often an IPv6 one) cannot use it all, but give each a fair try.
+	if n := len(addrs); n > 1 {
+		timeout = max(timeout/time.Duration(n), min(timeout, 2*time.Second))
 	}
 	nd := &net.Dialer{Timeout: timeout, KeepAlive: d.KeepAlive, Control: d.control}
 	var errs []error

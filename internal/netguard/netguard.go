@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 )
 
 // Sentinel errors, tested with [errors.Is].
@@ -30,13 +31,17 @@ var (
 type BlockedError struct {
 	// Host is the name that resolved to Addr, or empty for a literal.
 	Host string
-	// Addr is the refused address.
+	// Addr is the refused address; invalid when a name was refused as such
+	// (see CheckHost).
 	Addr netip.Addr
 	// Reason names the range Addr belongs to ("loopback", "rfc1918", ...).
 	Reason string
 }
 
 func (e *BlockedError) Error() string {
+	if !e.Addr.IsValid() {
+		return fmt.Sprintf("netguard: blocked host %q (%s)", e.Host, e.Reason)
+	}
 	if e.Host != "" && e.Host != e.Addr.String() {
 		return fmt.Sprintf("netguard: blocked address %s (%s) for host %q", e.Addr, e.Reason, e.Host)
 	}
@@ -157,4 +162,16 @@ func blockReason(ip netip.Addr) string {
 		return "not global unicast"
 	}
 	return ""
+}
+
+// CheckHost refuses host names that always mean the local machine
+// (RFC 6761: "localhost" and names under ".localhost"), which browsers
+// resolve to loopback without asking DNS. Other names pass; their
+// addresses are checked when they are dialled.
+func CheckHost(host string) error {
+	h := strings.TrimSuffix(strings.ToLower(host), ".")
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return &BlockedError{Host: host, Reason: "local name"}
+	}
+	return nil
 }

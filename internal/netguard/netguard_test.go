@@ -126,6 +126,10 @@ func TestParseURL(t *testing.T) {
 		{"http://[::ffff:7f00:1]/", "", netguard.ErrBlocked},
 		{"http://[0:0:0:0:0:0:0:1]/", "", netguard.ErrBlocked},
 		{"http://169.254.169.254/latest/meta-data/", "", netguard.ErrBlocked},
+		{"http://localhost:8080/", "", netguard.ErrBlocked},
+		{"http://LocalHost./", "", netguard.ErrBlocked},
+		{"http://admin.localhost/", "", netguard.ErrBlocked},
+		{"http://localhost.example/", "http://localhost.example/", nil},
 		// Tricks.
 		{`http://127.0.0.1:6666\@1.1.1.1`, "", netguard.ErrInvalidURL},
 		{"http://user:pass@example.com/", "", netguard.ErrInvalidURL},

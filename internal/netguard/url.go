@@ -29,7 +29,8 @@ const maxURLLen = 8 << 10
 // form. It refuses other schemes ([ErrScheme]); userinfo, backslashes,
 // control characters, whitespace, percent-encoded hosts, empty hosts and
 // ports out of range ([ErrInvalidURL]); and literal IP hosts that
-// [CheckAddr] refuses ([ErrBlocked]).
+// [CheckAddr] refuses and local names that [CheckHost] refuses
+// ([ErrBlocked]).
 //
 // Host names are read the way the WHATWG URL standard (and so every
 // browser) reads them: internationalised names are mapped and converted to
@@ -48,6 +49,8 @@ func ParseURL(raw string) (*url.URL, error) {
 		if err := CheckAddr(ip); err != nil {
 			return nil, err
 		}
+	} else if err := CheckHost(u.Hostname()); err != nil {
+		return nil, err
 	}
 	return u, nil
 }
