@@ -182,6 +182,7 @@ func TestRobotsFetch(t *testing.T) {
 		{"redirect loop allows all", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "/robots.txt", http.StatusFound)
 		}, true},
+		{"302 without location allows all", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusFound) }, true},
 		{"html error page allows", func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			_, _ = w.Write([]byte("<html><body>oops</body></html>"))

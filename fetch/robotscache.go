@@ -112,10 +112,11 @@ func (h *HTTP) fetchRobots(parent, ctx context.Context, u *url.URL) (*Robots, ti
 	case errors.Is(err, ErrBlockedAddress), errors.Is(err, ErrInvalidURL) && errors.As(err, &fe) && fe.Op == "parse":
 		return nil, 0, err
 	case errors.Is(err, ErrHTTPStatus) && errors.As(err, &fe):
-		if fe.Status >= 400 && fe.Status <= 499 && fe.Status != 429 {
-			return &Robots{}, h.robots.ttl, nil
+		if fe.Status >= 500 || fe.Status == 429 {
+			return robotsDisallowAll, errTTL, nil
 		}
-		return robotsDisallowAll, errTTL, nil
+		// 4xx, or a 3xx without a usable Location: unavailable, allow.
+		return &Robots{}, h.robots.ttl, nil
 	case errors.Is(err, ErrTooManyRedirects), errors.Is(err, ErrRedirectLoop),
 		errors.Is(err, ErrDisallowedScheme), errors.Is(err, ErrInvalidURL):
 		// Unavailable (RFC 9309 2.3.1.2): allow.
