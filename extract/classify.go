@@ -28,6 +28,8 @@ const (
 	fCaption                      // figcaption: kept in the content, not in its text
 	fHidden                       // class cache only: a class that hides the element
 	fInCaption                    // has a caption ancestor-or-self
+	fEllipsis                     // a block whose text ends in "..."
+	fTeaserKid                    // a child holds a list of teasers
 )
 
 // maxClassCache bounds the per-page cache of class verdicts.

@@ -44,6 +44,9 @@ const (
 	// listingArticles: an element with this many <article> children is
 	// a listing (related posts, a feed), not an article.
 	listingArticles = 3
+	// listingTeasers: an element holding this many linked blocks that end
+	// in an ellipsis is a list of teasers.
+	listingTeasers = 3
 	// maxLabel is the longest line compared with boilerLabels.
 	maxLabel = 40
 	// maxTitle is the longest line compared with the page title.
@@ -66,6 +69,7 @@ type nodeInfo struct {
 	pgood   float32 // part of good in <p> blocks
 	score   float32
 	nested  int32 // <article> children: three or more make a listing
+	teasers int32 // linked blocks ending in "..." in the subtree
 	flags   uint32
 }
 
@@ -121,6 +125,11 @@ func (s *scorer) walk(root *html.Node) {
 					b.ownText += int32(l)
 					if p.flags&fLink != 0 {
 						b.ownLink += int32(l)
+					}
+					if endsWithEllipsis(c.Data) {
+						b.flags |= fEllipsis
+					} else {
+						b.flags &^= fEllipsis
 					}
 				}
 			}
@@ -200,6 +209,18 @@ func (s *scorer) choose() int32 {
 	}
 	for i := len(in) - 1; i > 0; i-- {
 		p := in[i].parent
+		if in[i].flags&fEllipsis != 0 && in[i].ownLink > 0 && in[i].ownLink < in[i].ownText {
+			in[i].teasers++
+		}
+		if in[i].teasers >= listingTeasers {
+			// The smallest element holding several linked, truncated
+			// summaries is a list of teasers.
+			if in[i].flags&fTeaserKid == 0 {
+				in[i].flags |= fListing
+			}
+			in[p].flags |= fTeaserKid
+		}
+		in[p].teasers += in[i].teasers
 		if in[i].n.DataAtom == atom.Article {
 			if in[p].nested++; in[p].nested == listingArticles {
 				// A list of articles is a listing of teasers.
@@ -483,4 +504,13 @@ var boilerLabels = map[string]struct{}{
 	"continue reading below": {}, "advertisement - continue reading below": {},
 	"share": {}, "share this": {}, "share this article": {}, "share this story": {},
 	"comments": {}, "comment": {}, "leave a comment": {}, "leave a reply": {},
+}
+
+// endsWithEllipsis reports text ending in "..." or "…", as truncated
+// summaries do.
+func endsWithEllipsis(s string) bool {
+	for len(s) > 0 && isHTMLSpace(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	return strings.HasSuffix(s, "...") || strings.HasSuffix(s, "…")
 }

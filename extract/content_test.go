@@ -109,6 +109,13 @@ func TestContentDetection(t *testing.T) {
 			notWant: []string{"Most read", "Weather"},
 		},
 		{
+			name: "a list of teasers with truncated summaries above the article",
+			html: page(`<div class="ticker"><ul>` + strings.Repeat(`<li><a href="/t">A headline about another story entirely</a> <span>CITY: The first words of that other story, which go on for a while before they are cut...</span></li>`, 5) +
+				`</ul></div><div class="main">` + paras(3) + `</div>`),
+			want:    []string{prose[0], prose[1], prose[2]},
+			notWant: []string{"headline about another story", "first words"},
+		},
+		{
 			name:    "text directly in a div with line breaks",
 			html:    page(navBlock + `<div class="post">` + prose[0] + `<br><br>` + prose[1] + `<br><br>` + prose[2] + `</div>` + footerBlock),
 			want:    []string{prose[0], prose[1], prose[2]},
