@@ -113,6 +113,36 @@ type Config struct {
 // size caps, decompression, charset conversion, bounded redirects,
 // robots.txt and per-host politeness. Build it with [New]; it is safe for
 // concurrent use.
+//
+// # Safety
+//
+// Every URL, the first and each redirect hop, is parsed the way browsers
+// read it (numeric IPv4 forms such as 2130706433 or 0x7f.1 included) and
+// refused when it names a loopback, private, link-local, shared,
+// documentation, multicast, reserved, translation or metadata address, or
+// a localhost name. The dialer resolves each name once, checks every
+// answer and connects to the checked address, so DNS rebinding cannot
+// swap in another; the check runs again on the socket before connect.
+// Only http and https are followed. A redirect to another origin drops
+// Authorization, Cookie, Proxy-Authorization and every header of
+// [Request.Header] for the rest of the fetch.
+//
+// # Limits
+//
+// The body is capped after every content-encoding layer (gzip, deflate,
+// br, zstd; at most two stacked) and on the wire; going over gives
+// [ErrBodyTooLarge], or a [Response] with Truncated set when the request
+// allows it, never a silent cut. Connect, TLS and response-header waits
+// have their own timeouts, a body that makes no progress for
+// IdleReadTimeout fails, and the whole fetch (robots.txt and redirects
+// included) runs within the Policy's budget.
+//
+// # Politeness
+//
+// robots.txt is fetched once per origin and cached (RFC 9309: 4xx allows
+// everything; 5xx, 429, timeouts and network errors disallow everything).
+// Requests to one host are limited in number and spaced by PerHostDelay or
+// the site's Crawl-delay, whichever is larger.
 type HTTP struct {
 	cfg       Config
 	agent     string // robots.txt product token
