@@ -10,11 +10,13 @@ import (
 	"net/url"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/riptide-go/riptide/fetch"
+	"github.com/riptide-go/riptide/internal/netguard"
 	"github.com/riptide-go/riptide/internal/testenv"
 )
 
@@ -47,21 +49,23 @@ func TestSSRF(t *testing.T) {
 		}
 		html("<p>public</p>")(w, r)
 	}))
-	f := guarded(t, fetch.Config{
-		IgnoreRobots: true,
-		Resolver: mapResolver(map[string][]string{
-			"public.test":   {publicAddr},
-			"loopback.test": {"127.0.0.1"},
-			"localhost":     {"127.0.0.1", "::1"},
-			"mixed.test":    {publicAddr, "127.0.0.1"},
-			"mixed6.test":   {publicAddr, "::1"},
-			"v6loop.test":   {"::1"},
-			"mapped.test":   {"::ffff:127.0.0.1"},
-			"meta.test":     {"169.254.169.254"},
-			"nat64.test":    {"64:ff9b::7f00:1"},
-			"private.test":  {"10.0.0.1"},
-		}),
+	resolver := mapResolver(map[string][]string{
+		"public.test":   {publicAddr},
+		"loopback.test": {"127.0.0.1"},
+		"localhost":     {"127.0.0.1", "::1"},
+		"mixed.test":    {publicAddr, "127.0.0.1"},
+		"mixed6.test":   {publicAddr, "::1"},
+		"v6loop.test":   {"::1"},
+		"mapped.test":   {"::ffff:127.0.0.1"},
+		"meta.test":     {"169.254.169.254"},
+		"nat64.test":    {"64:ff9b::7f00:1"},
+		"private.test":  {"10.0.0.1"},
 	})
+	f := guarded(t, fetch.Config{IgnoreRobots: true, Resolver: resolver})
+	// The second path: the dialer alone, as the browser egress proxy uses
+	// it, fed the address a browser would connect to. It must refuse every
+	// blocked vector by itself, without the URL check in front.
+	dialer := &netguard.Dialer{Resolver: resolver, Allow: []netip.Prefix{publicPrefix}, Timeout: time.Second}
 
 	// The allowed path works, so a refusal below is the guard's doing.
 	resp, err := get(f, "http://public.test:"+p+"/")
@@ -162,8 +166,23 @@ func TestSSRF(t *testing.T) {
 		_, ok := errors.AsType[*fetch.Error](err)
 		assert.True(t, ok)
 	}
+	paths := 1
 	for _, v := range blocked {
-		t.Run("blocked/"+v, func(t *testing.T) { check(t, v, fetch.ErrBlockedAddress) })
+		t.Run("blocked/"+v, func(t *testing.T) {
+			check(t, v, fetch.ErrBlockedAddress)
+			u, err := netguard.CanonicalURL(v)
+			require.NoError(t, err)
+			port := u.Port()
+			if port == "" {
+				port = "80"
+			}
+			conn, err := dialer.DialContext(t.Context(), "tcp", net.JoinHostPort(u.Hostname(), port))
+			if conn != nil {
+				_ = conn.Close()
+			}
+			require.ErrorIs(t, err, netguard.ErrBlocked, "dialer path, vector %q", v)
+			paths = 2
+		})
 	}
 	for _, v := range invalid {
 		t.Run("invalid/"+v, func(t *testing.T) { check(t, v, fetch.ErrInvalidURL) })
@@ -185,7 +204,7 @@ func TestSSRF(t *testing.T) {
 	reached := s.conns.Load()
 	assert.Zero(t, reached, "the sentinel was reached")
 	assert.GreaterOrEqual(t, vectors, 40)
-	testenv.Figure(t, "ssrf", "vectors", vectors, "paths", 1, "reached", reached)
+	testenv.Figure(t, "ssrf", "vectors", vectors, "paths", paths, "dialer_vectors", len(blocked), "reached", reached)
 }
 
 // TestSSRFRebinding: a name that answers with the allowed address once and
