@@ -49,7 +49,7 @@ func writeMarkdown(content *html.Node, base *url.URL) string {
 // break is written when the next text arrives, so empty elements leave no
 // blank lines behind.
 type mdWriter struct {
-	b    strings.Builder
+	b    mdBuf
 	base *url.URL
 	fn   *footnotes
 
@@ -66,9 +66,26 @@ type mdWriter struct {
 	itemStart bool // just opened a list item: no blank line before its text
 
 	inline     bool // single-line writer (headings, table cells, link text)
+	softSpace  bool   // a space is owed only if the next text starts with a letter or digit
+	lastClose  string // closing delimiter written last, ending at closeEnd
+	closeEnd   int
 	inlineNest int
 	listDepth  int
 }
+
+// mdBuf is a byte buffer that can also take back its last bytes.
+type mdBuf struct{ buf []byte }
+
+func (b *mdBuf) WriteString(s string) { b.buf = append(b.buf, s...) }
+
+// WriteByte appends c; it never fails.
+func (b *mdBuf) WriteByte(c byte) error {
+	b.buf = append(b.buf, c)
+	return nil
+}
+func (b *mdBuf) String() string { return string(b.buf) }
+func (b *mdBuf) Len() int       { return len(b.buf) }
+func (b *mdBuf) Truncate(n int) { b.buf = b.buf[:n] }
 
 // sub returns a single-line writer sharing w's settings.
 func (w *mdWriter) sub() *mdWriter {
@@ -97,10 +114,10 @@ func (w *mdWriter) emit(s string) {
 			w.pending = 0
 			w.hardBreak = false
 		}
-		if w.space && !w.empty {
+		if w.space && !w.empty || w.softSpace && startsWord(s) {
 			w.b.WriteByte(' ')
 		}
-		w.space = false
+		w.space, w.softSpace = false, false
 		w.b.WriteString(s)
 		w.empty = false
 		return
@@ -125,12 +142,18 @@ func (w *mdWriter) emit(s string) {
 		w.lineStart = false
 		w.space = false
 	}
-	if w.space {
+	if w.space || w.softSpace && !w.lineStart && startsWord(s) {
 		w.b.WriteByte(' ')
-		w.space = false
 	}
+	w.space, w.softSpace = false, false
 	w.b.WriteString(s)
 	w.empty = false
+}
+
+// startsWord reports whether s begins with a letter or digit.
+func startsWord(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
 }
 
 func (w *mdWriter) writePrefix() {
@@ -250,6 +273,9 @@ func (w *mdWriter) node(n *html.Node, depth int) {
 		}
 		w.brk(2)
 		level := int(n.Data[1] - '0')
+		if strings.HasSuffix(s, "#") && !strings.HasSuffix(s, `\#`) {
+			s = s[:len(s)-1] + `\#` // not a closing sequence
+		}
 		w.emit(strings.Repeat("#", level) + " " + truncUTF8(s, mdMaxHeadingText))
 		w.brk(2)
 	case atom.P, atom.Div, atom.Section, atom.Article, atom.Main, atom.Header, atom.Footer,
@@ -292,7 +318,7 @@ func (w *mdWriter) node(n *html.Node, depth int) {
 		w.list(n, depth)
 	case atom.Li:
 		// A stray li outside a list: a list of one.
-		w.item(n, "- ", depth)
+		w.item(n, "- ", depth, true)
 	case atom.Table:
 		w.table(n, depth)
 	case atom.Tr, atom.Td, atom.Th, atom.Thead, atom.Tbody, atom.Tfoot:
@@ -361,9 +387,27 @@ func (w *mdWriter) wrap(n *html.Node, open, close string, depth int) {
 	if strings.HasPrefix(inner, open) && strings.HasSuffix(inner, close) && len(inner) > len(open)+len(close) && !strings.Contains(inner[len(open):len(inner)-len(close)], open) {
 		inner = inner[len(open) : len(inner)-len(close)]
 	}
-	w.emit(open + inner + close)
+	// Emphasis next to punctuation only works with white space on the
+	// other side ("**Note:** text", not "**Note:**text").
+	first, _ := utf8.DecodeRuneInString(inner)
+	last, _ := utf8.DecodeLastRuneInString(inner)
+	if unicode.IsPunct(first) && !w.space && w.b.Len() > 0 {
+		if prev, _ := utf8.DecodeLastRune(w.b.buf); unicode.IsLetter(prev) || unicode.IsDigit(prev) {
+			w.space = true
+		}
+	}
+	if w.lastClose == close && w.closeEnd == w.b.Len() && !w.space && w.pending == 0 && !w.hardBreak {
+		// Two adjacent wrappers of a kind ("*a**b*") merge into one.
+		w.b.Truncate(w.b.Len() - len(close))
+		w.b.WriteString(inner + close)
+	} else {
+		w.emit(open + inner + close)
+	}
+	w.lastClose, w.closeEnd = close, w.b.Len()
 	if s.space {
 		w.space = true
+	} else if unicode.IsPunct(last) {
+		w.softSpace = true
 	}
 }
 
@@ -607,6 +651,7 @@ func (w *mdWriter) list(n *html.Node, depth int) {
 		}
 	}
 	w.listDepth++
+	first := true
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		if !isElem(c, atom.Li) {
 			if c.Type == html.ElementNode && (c.DataAtom == atom.Ul || c.DataAtom == atom.Ol) {
@@ -625,7 +670,9 @@ func (w *mdWriter) list(n *html.Node, depth int) {
 			marker = strconv.Itoa(num) + ". "
 			num++
 		}
-		w.item(c, marker, depth)
+		// The first item keeps the blank line owed before the list.
+		w.item(c, marker, depth, first)
+		first = false
 	}
 	w.listDepth--
 	if w.listDepth > 0 {
@@ -637,14 +684,14 @@ func (w *mdWriter) list(n *html.Node, depth int) {
 
 // item writes one list item with its marker; continuation lines are
 // indented to the marker's width.
-func (w *mdWriter) item(li *html.Node, marker string, depth int) {
+func (w *mdWriter) item(li *html.Node, marker string, depth int, first bool) {
 	if w.inline {
 		w.space = true
 		w.children(li, depth)
 		return
 	}
 	w.brk(1)
-	w.itemStart = true
+	w.itemStart = !first || w.pending < 2
 	w.push(strings.Repeat(" ", len(marker)), marker)
 	w.children(li, depth) // an empty item writes nothing
 	w.pop()
