@@ -65,7 +65,7 @@ type mdWriter struct {
 	hardBreak bool // a <br> is owed before the next text on this block
 	itemStart bool // just opened a list item: no blank line before its text
 
-	inline     bool // single-line writer (headings, table cells, link text)
+	inline     bool   // single-line writer (headings, table cells, link text)
 	softSpace  bool   // a space is owed only if the next text starts with a letter or digit
 	lastClose  string // closing delimiter written last, ending at closeEnd
 	closeEnd   int
