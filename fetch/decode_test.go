@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -277,6 +278,7 @@ func TestBombs(t *testing.T) {
 	f := open(t, fetch.Config{IgnoreRobots: true, MaxBodyBytes: limit})
 	stacked := gzipBomb(t, 1024)
 	t.Logf("gzip, gzip bomb: %d bytes on the wire for 1 GiB", len(stacked))
+	stackedSrv := encodedServer(t, "gzip, gzip", stacked)
 	cases := []struct {
 		name string
 		srv  *httptest.Server
@@ -286,7 +288,7 @@ func TestBombs(t *testing.T) {
 		{"raw deflate", bombServer(t, "deflate", gib, "raw-deflate")},
 		{"br", bombServer(t, "br", gib, "br")},
 		{"zstd", bombServer(t, "zstd", gib, "zstd")},
-		{"gzip, gzip precomputed", encodedServer(t, "gzip, gzip", stacked)},
+		{"gzip, gzip precomputed", stackedSrv},
 		{"br, zstd", bombServer(t, "br, zstd", gib, "br", "zstd")},
 	}
 	var overCap int64
@@ -306,7 +308,19 @@ func TestBombs(t *testing.T) {
 		})
 	}
 	assert.Less(t, len(stacked), 64<<10)
-	testenv.Figure(t, "bombs", "count", len(cases), "bytes_over_cap", overCap, "wire_bytes_stacked", len(stacked), "decoded_each_bytes", gib, "cap_bytes", limit)
+
+	// Memory: everything the client allocates for a 1 GiB stacked bomb
+	// (the server only replays 2.6 KiB) bounds its peak heap growth.
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	resp, err := f.Fetch(t.Context(), &fetch.Request{URL: stackedSrv.URL, AllowTruncated: true})
+	runtime.ReadMemStats(&after)
+	require.NoError(t, err)
+	require.True(t, resp.Truncated)
+	allocated := after.TotalAlloc - before.TotalAlloc
+	assert.Less(t, allocated, uint64(16<<20), "allocated for a 1 GiB bomb under a 1 MiB cap")
+	testenv.Figure(t, "bombs", "count", len(cases), "bytes_over_cap", overCap, "wire_bytes_stacked", len(stacked), "alloc_bytes_stacked", allocated, "decoded_each_bytes", gib, "cap_bytes", limit)
 }
 
 // TestWireCap: an incompressible body under an encoding the decoded cap
