@@ -62,7 +62,7 @@ func readJSONLD(src string, raws []json.RawMessage, objs []schemaObj) ([]json.Ra
 			if json.Unmarshal(raw, &obj) != nil {
 				return
 			}
-			if g, ok := obj["@graph"]; ok {
+			if _, ok := obj["@graph"]; ok {
 				var probe struct {
 					Graph []json.RawMessage `json:"@graph"`
 				}
@@ -71,7 +71,6 @@ func readJSONLD(src string, raws []json.RawMessage, objs []schemaObj) ([]json.Ra
 						add(it, depth+1)
 					}
 				}
-				_ = g
 				if _, typed := obj["@type"]; !typed {
 					return
 				}

@@ -134,7 +134,14 @@ func readMetadata(root *html.Node, base *url.URL, in Input, doc *Document) {
 	}
 
 	// Title.
-	title := pick(func(f *metaFields) string { return f.title }, &og, &ld, &tw, &dc, &plain, &md)
+	// A title that is only the site's name says nothing about the page.
+	var title string
+	for _, f := range []*metaFields{&og, &ld, &tw, &dc, &plain, &md} {
+		if t := collapseWS(f.title); t != "" && (doc.SiteName == "" || normName(t) != normName(doc.SiteName)) {
+			title = t
+			break
+		}
+	}
 	fromTitleTag := false
 	if title == "" {
 		title, fromTitleTag = sc.title, true

@@ -105,6 +105,10 @@ func TestReadMetadataOpenGraphTwitter(t *testing.T) {
 	assert.Equal(t, "news.example", doc.SiteName)
 	assert.Empty(t, doc.Categories)
 
+	// An og:title that is only the site name gives way to <title>.
+	doc = readMeta(t, `<head><meta property="og:title" content="Example"><meta property="og:site_name" content="Example"><title>Real page title | Example</title></head>`, "https://example.com/", Input{})
+	assert.Equal(t, "Real page title", doc.Title)
+
 	// Twitter only.
 	doc = readMeta(t, `<head><meta name="twitter:title" content="Only twitter"><meta name="twitter:image:src" content="/t.png"></head>`, "https://ex.com/", Input{})
 	assert.Equal(t, "Only twitter", doc.Title)
