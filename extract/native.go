@@ -112,6 +112,9 @@ func (n *Native) Extract(ctx context.Context, in Input) (*Document, error) {
 	switch {
 	case mode == ModeSelectors:
 		content, stats = s.selectContent(sels)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 	case mode == ModeFullPage || degraded:
 		content, stats = s.copyContent(0, true)
 	default:

@@ -91,17 +91,16 @@ func parsePage(ctx context.Context, b []byte) (root *html.Node, degraded bool, e
 	return root, true, nil
 }
 
-// looksLikeMarkup reports whether b holds anything an HTML page could be
-// made of: some '<' tag or some non-space text.
+// looksLikeMarkup reports whether b could be a page: not only white
+// space, and not binary (too many control bytes in the first kilobyte).
+// A UTF-16 byte order mark is taken at its word.
 func looksLikeMarkup(b []byte) bool {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return false
 	}
-	if bytes.IndexByte(b, '<') >= 0 {
+	if bytes.HasPrefix(b, []byte{0xff, 0xfe}) || bytes.HasPrefix(b, []byte{0xfe, 0xff}) {
 		return true
 	}
-	// Plain text is accepted as a page of text, but binary garbage is
-	// not: too many control bytes in the first kilobyte.
 	head := b
 	if len(head) > 1024 {
 		head = head[:1024]

@@ -178,3 +178,15 @@ func BenchmarkPathological(b *testing.B) {
 		})
 	}
 }
+
+func TestUTF16(t *testing.T) {
+	// "<p>hi</p>" in UTF-16LE with a byte order mark.
+	in := []byte{0xff, 0xfe}
+	for _, r := range "<p>hi there</p>" {
+		in = append(in, byte(r), 0)
+	}
+	var n Native
+	doc, err := n.Extract(context.Background(), Input{HTML: in, Options: Options{Mode: ModeFullPage}})
+	require.NoError(t, err)
+	assert.Equal(t, "hi there", doc.Text)
+}

@@ -179,7 +179,10 @@ func (s *scorer) selectContent(sels []selector) (*html.Node, contentStats) {
 	root := newElement(atom.Div)
 	var stats contentStats
 	cp := &copier{s: s, fullPage: true}
-	for i := int32(0); i < int32(len(s.infos)); {
+	for i, seen := int32(0), 0; i < int32(len(s.infos)); seen++ {
+		if seen&1023 == 1023 && s.ctx.Err() != nil {
+			break
+		}
 		info := &s.infos[i]
 		matched := false
 		for _, sel := range sels {
