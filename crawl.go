@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/riptide-go/riptide/internal/urlnorm"
+	"github.com/riptide-go/riptide/metrics"
 	"github.com/riptide-go/riptide/render"
 )
 
@@ -83,9 +84,20 @@ type CrawlRequest struct {
 	// (default 64). When full, no new page is dispatched until the
 	// oldest page completes.
 	ReorderBuffer int `json:"reorder_buffer,omitempty"`
+	// TargetLatency drives the adaptive concurrency controller: the
+	// pages in flight shrink by 10% when the p95 latency of recent pages
+	// passes it or more than 5% of them fail, and grow by 10% when p95 is
+	// under 80% of it and fewer than 1% fail, within [1, Concurrency].
+	// Default 5 s; negative turns the controller off.
+	TargetLatency time.Duration `json:"target_latency,omitempty"`
+	// RenderTimeout caps each page's render for the browser engines
+	// (default 3 s; negative: the renderer's default).
+	RenderTimeout time.Duration `json:"render_timeout,omitempty"`
 }
 
 const (
+	defaultTargetLatency    = 5 * time.Second
+	defaultCrawlRenderCap   = 3 * time.Second
 	defaultCrawlConcurrency = 8
 	defaultCrawlMaxPages    = 1000
 	defaultCrawlDepth       = 3
@@ -135,6 +147,18 @@ func (c *Client) planCrawl(req CrawlRequest) (*crawlPlan, error) {
 	}
 	if p.ReorderBuffer == 0 {
 		p.ReorderBuffer = defaultReorderBuffer
+	}
+	switch {
+	case p.TargetLatency == 0:
+		p.TargetLatency = defaultTargetLatency
+	case p.TargetLatency < 0:
+		p.TargetLatency = 0
+	}
+	switch {
+	case p.RenderTimeout == 0:
+		p.RenderTimeout = defaultCrawlRenderCap
+	case p.RenderTimeout < 0:
+		p.RenderTimeout = 0
 	}
 	for _, s := range req.URLs {
 		n, ok := urlnorm.Normalize(s)
@@ -270,10 +294,18 @@ func (c *Client) runCrawl(parent context.Context, plan *crawlPlan, yield func(*R
 	defer lr.release()
 	jobs := make(chan crawlJob)
 	outcomes := make(chan crawlOutcome)
+	ctl := newAIMD(plan.Concurrency, plan.TargetLatency, func(limit int) {
+		metrics.Set(c.rec, metrics.ConcurrencyLimit, metrics.Labels{}, float64(limit))
+	})
 	for range plan.Concurrency {
 		g.Go(func() error {
 			for j := range jobs {
-				res, err := c.extractObserved(gctx, "crawl", j.url, request{engine: plan.Engine, renderer: lr})
+				if err := ctl.acquire(gctx); err != nil {
+					return nil
+				}
+				t := time.Now()
+				res, err := c.extractObserved(gctx, "crawl", j.url, request{engine: plan.Engine, renderer: lr, renderCap: plan.RenderTimeout})
+				ctl.release(time.Since(t), err != nil && !errors.Is(err, context.Canceled))
 				if err == nil {
 					res.Depth = j.depth
 				}

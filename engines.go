@@ -122,6 +122,10 @@ func (c *Client) Render(ctx context.Context, req render.Request) (*render.Respon
 	}
 	defer end()
 	start := time.Now()
+	if err := c.gate.acquire(ctx, prioInteractive); err != nil {
+		return nil, newError("render", req.URL, c.cause(ctx, err))
+	}
+	defer c.gate.release()
 	r, err := c.renderer()
 	if err != nil {
 		err = newError("render", req.URL, err)
@@ -257,6 +261,7 @@ func (c *Client) renderPage(ctx context.Context, rawURL string, req request, res
 	}
 	t := time.Now()
 	rreq := &render.Request{URL: rawURL, Stealth: req.engine == EngineStealth, Actions: req.actions}
+	rreq.Timeouts.Total = req.renderCap
 	if h := req.header; len(h) > 0 {
 		rreq.Headers = map[string]string{}
 		for k := range h {

@@ -18,38 +18,42 @@ import (
 type Option func(*config)
 
 type config struct {
-	userAgent    string
-	allowPrivate bool
-	ignoreRobots bool
-	maxBody      int64
-	perHost      int
-	perHostDelay time.Duration
-	concurrency  int
-	timeout      time.Duration
-	policy       timeout.Policy
-	cacheDir     string
-	logger       *slog.Logger
-	fetcher      fetch.Fetcher
-	extractor    extract.Extractor
-	engine       Engine
-	retries      int
-	adaptive     *timeout.AdaptiveConfig
-	renderer     render.Renderer
-	chromium     chromium.Config
-	wasmModule   []byte
-	wasmPath     string
-	cacheSize    int
-	cacheTTL     time.Duration
-	recorder     metrics.Recorder
+	userAgent      string
+	allowPrivate   bool
+	ignoreRobots   bool
+	maxBody        int64
+	perHost        int
+	perHostDelay   time.Duration
+	concurrency    int
+	timeout        time.Duration
+	policy         timeout.Policy
+	cacheDir       string
+	logger         *slog.Logger
+	fetcher        fetch.Fetcher
+	extractor      extract.Extractor
+	engine         Engine
+	retries        int
+	adaptive       *timeout.AdaptiveConfig
+	renderer       render.Renderer
+	chromium       chromium.Config
+	wasmModule     []byte
+	wasmPath       string
+	cacheSize      int
+	cacheTTL       time.Duration
+	recorder       metrics.Recorder
+	admissionLimit int
+	memBudget      uint64
+	memWait        bool
 }
 
 func defaultConfig() config {
 	return config{
-		maxBody:     10 << 20,
-		perHost:     2,
-		concurrency: 64,
-		engine:      EngineStatic,
-		retries:     2,
+		maxBody:        10 << 20,
+		perHost:        2,
+		concurrency:    64,
+		engine:         EngineStatic,
+		retries:        2,
+		admissionLimit: 256,
 	}
 }
 
@@ -69,6 +73,8 @@ func (c *config) validate() error {
 		return fmt.Errorf("unknown engine %q", c.engine)
 	case c.cacheSize < 0 || c.cacheTTL < 0:
 		return fmt.Errorf("result cache size and ttl must be >= 0")
+	case c.admissionLimit <= 0:
+		return fmt.Errorf("admission limit must be > 0, got %d", c.admissionLimit)
 	case c.retries < 0:
 		return fmt.Errorf("retries must be >= 0, got %d", c.retries)
 	}
@@ -203,4 +209,17 @@ func WithMetrics(r metrics.Recorder) Option {
 		panic("riptide: WithMetrics(nil)")
 	}
 	return func(c *config) { c.recorder = r }
+}
+
+// WithAdmissionLimit caps the operations (extractions, renders, crawl
+// pages) the Client runs at once, across all calls (default 256). Waiting
+// interactive calls (Extract, Render) are admitted before crawl pages.
+func WithAdmissionLimit(n int) Option { return func(c *config) { c.admissionLimit = n } }
+
+// WithMemoryBudget guards the process against memory pressure: while the
+// Go heap is above bytes, new operations wait (wait true) or fail at once
+// with [ErrResourceLimit] (wait false), instead of the process being
+// killed. 0 turns the guard off (the default).
+func WithMemoryBudget(bytes uint64, wait bool) Option {
+	return func(c *config) { c.memBudget, c.memWait = bytes, wait }
 }

@@ -37,6 +37,7 @@ type Client struct {
 	decisions *decisionCache
 	cache     *resultCache // nil unless WithResultCache
 	rec       metrics.Recorder
+	gate      *admission
 
 	errs            lastErrors   // each component's latest error, for Health
 	fetchFailStreak atomic.Int64 // fetches failed in a row
@@ -115,6 +116,7 @@ func New(opts ...Option) (*Client, error) {
 		c.policy = timeout.Fixed{D: cfg.timeout}
 	}
 	c.decisions = newDecisionCache(c.db, c.log)
+	c.gate = newAdmission(cfg.admissionLimit, cfg.memBudget, cfg.memWait, c.rec)
 	if cfg.cacheSize > 0 {
 		c.cache = newResultCache(cfg.cacheSize, cfg.cacheTTL, c.db, c.log)
 	}
@@ -176,7 +178,8 @@ type request struct {
 	actions        []render.Action
 	renderer       render.Renderer // nil: the Client's
 	cache          CacheMode
-	stale          *cacheEntry // a stale cache entry being revalidated
+	stale          *cacheEntry   // a stale cache entry being revalidated
+	renderCap      time.Duration // hard cap of a render (0: the renderer's default)
 	mode           extract.Mode
 	selectors      []string
 	header         http.Header
@@ -230,6 +233,16 @@ func (c *Client) Extract(ctx context.Context, rawURL string, opts ...RequestOpti
 // extractObserved runs one extraction and records its metrics and errors.
 func (c *Client) extractObserved(ctx context.Context, op, rawURL string, req request) (*Result, error) {
 	start := time.Now()
+	prio := prioInteractive
+	if op == "crawl" {
+		prio = prioBulk
+	}
+	if err := c.gate.acquire(ctx, prio); err != nil {
+		err = newError(op, rawURL, c.cause(ctx, err))
+		c.observe(op, req.engine, start, err)
+		return nil, err
+	}
+	defer c.gate.release()
 	active := metrics.Labels{Engine: string(req.engine), Stage: op}
 	metrics.AddGauge(c.rec, metrics.RequestsActive, active, 1)
 	defer metrics.AddGauge(c.rec, metrics.RequestsActive, active, -1)

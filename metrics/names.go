@@ -81,6 +81,11 @@ const (
 	Timeouts              = "riptide_timeouts_total"              // engine, stage (phase)
 	TimeoutSaved          = "riptide_timeout_saved_seconds_total" // stage (phase)
 
+	// Resource control.
+	AdmissionWaiting = "riptide_admission_waiting"       // none: operations waiting for admission
+	ConcurrencyLimit = "riptide_crawl_concurrency_limit" // none: the adaptive crawl concurrency
+	ResourceRejected = "riptide_resource_rejected_total" // outcome (reason: memory)
+
 	// Dropped counts measurements a Registry rejected (unknown name, wrong
 	// kind, invalid value, too many series).
 	Dropped = "riptide_metrics_dropped_total" // outcome (reason)
@@ -123,6 +128,9 @@ var descs = []Desc{
 	{TimeoutLearnedDomains, "Domains with a learned timeout profile.", Gauge, nil},
 	{Timeouts, "Operations that hit their deadline.", Counter, nil},
 	{TimeoutSaved, "Seconds saved by learned timeouts compared with the default.", Counter, nil},
+	{AdmissionWaiting, "Operations waiting for admission.", Gauge, nil},
+	{ConcurrencyLimit, "Current limit of the adaptive crawl concurrency controller.", Gauge, nil},
+	{ResourceRejected, "Operations refused by a resource guard.", Counter, nil},
 	{Dropped, "Measurements the registry rejected.", Counter, nil},
 }
 
