@@ -21,6 +21,8 @@ func runBench(ctx context.Context, e env, args []string) int {
 	switch args[0] {
 	case "extract":
 		return runBenchExtract(ctx, e, args[1:])
+	case "crawl":
+		return runBenchCrawl(ctx, e, args[1:])
 	case "render":
 		return runBenchRender(ctx, e, args[1:])
 	}

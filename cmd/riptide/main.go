@@ -165,6 +165,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"extract", "extract one URL, file or stdin", runExtract},
+		{"crawl", "crawl from seed URLs, NDJSON events to stdout or --out", runCrawl},
+		{"serve", "serve the HTTP API (extract, crawl streams, healthz)", runServe},
 		{"render", "render a page in headless Chromium", runRender},
 		{"bench", "benchmarks: bench extract|render", runBench},
 		{"config", "config show: the effective configuration and its sources", runConfig},
