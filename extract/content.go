@@ -47,6 +47,8 @@ const (
 	// listingTeasers: an element holding this many linked blocks that end
 	// in an ellipsis is a list of teasers.
 	listingTeasers = 3
+	// slabSize is how many content nodes are allocated at once.
+	slabSize = 64
 	// maxLabel is the longest line compared with boilerLabels.
 	maxLabel = 40
 	// maxTitle is the longest line compared with the page title.
@@ -314,6 +316,20 @@ type copier struct {
 	textSeen int32 // prose characters copied so far
 	stats    contentStats
 	fullPage bool
+	slab     []html.Node // nodes of the copy are carved from here
+}
+
+// clone returns a detached copy of n (type, tag and attributes; the
+// attribute slice is shared, never modified). Copies are allocated in
+// slabs: one allocation per slabSize nodes.
+func (cp *copier) clone(n *html.Node) *html.Node {
+	if len(cp.slab) == 0 {
+		cp.slab = make([]html.Node, slabSize)
+	}
+	c := &cp.slab[0]
+	cp.slab = cp.slab[1:]
+	c.Type, c.DataAtom, c.Data, c.Namespace, c.Attr = n.Type, n.DataAtom, n.Data, n.Namespace, n.Attr
+	return c
 }
 
 // copyContent returns a detached copy of the subtree at index root
@@ -321,7 +337,7 @@ type copier struct {
 func (s *scorer) copyContent(root int32, fullPage bool) (*html.Node, contentStats) {
 	cp := &copier{s: s, root: root, fullPage: fullPage, title: s.title}
 	src := s.infos[root].n
-	dst := &html.Node{Type: html.ElementNode, DataAtom: src.DataAtom, Data: src.Data, Namespace: src.Namespace, Attr: src.Attr}
+	dst := cp.clone(src)
 	if ri := &s.infos[root]; ri.ownText > 0 {
 		cp.stats.TextChars += int(ri.ownText)
 		cp.stats.LinkChars += int(ri.ownLink)
@@ -339,7 +355,7 @@ func (cp *copier) children(src, dst *html.Node, idx *int32) {
 	for c := src.FirstChild; c != nil; c = c.NextSibling {
 		switch c.Type {
 		case html.TextNode:
-			dst.AppendChild(&html.Node{Type: html.TextNode, Data: c.Data})
+			dst.AppendChild(cp.clone(c))
 		case html.ElementNode:
 			if dropTag(c.DataAtom) {
 				continue
@@ -355,7 +371,7 @@ func (cp *copier) children(src, dst *html.Node, idx *int32) {
 				continue
 			}
 			*idx = i + 1
-			n := &html.Node{Type: html.ElementNode, DataAtom: c.DataAtom, Data: c.Data, Namespace: c.Namespace, Attr: c.Attr}
+			n := cp.clone(c)
 			dst.AppendChild(n)
 			if info.flags&fBlock != 0 && info.ownText > 0 && info.flags&(fInBoiler|fInCaption) == 0 {
 				cp.stats.TextChars += int(info.ownText)

@@ -195,7 +195,7 @@ func (s *scorer) selectContent(sels []selector) (*html.Node, contentStats) {
 			i++
 			continue
 		}
-		n := &html.Node{Type: html.ElementNode, DataAtom: info.n.DataAtom, Data: info.n.Data, Namespace: info.n.Namespace, Attr: info.n.Attr}
+		n := cp.clone(info.n)
 		root.AppendChild(n)
 		if info.ownText > 0 {
 			cp.stats.TextChars += int(info.ownText)
