@@ -232,9 +232,12 @@ func parseLooseDate(s string) string {
 	return formatDate(t, false)
 }
 
-// dateFromURLPath finds a /YYYY/MM/DD/ (or /YYYY-MM-DD/) date in a URL
-// path, as many news sites publish under.
+// dateFromURLPath finds a /YYYY/MM/DD/ (or /YYYY-MM-DD/, /YYYY/mon/DD/)
+// date in a URL path, as many news sites publish under.
 func dateFromURLPath(p string) string {
+	if d := dateFromURLMonthName(p); d != "" {
+		return d
+	}
 	for i := 0; i+10 <= len(p); i++ {
 		if p[i] != '/' {
 			continue
@@ -249,6 +252,27 @@ func dateFromURLPath(p string) string {
 		}
 		d := s[:4] + "-" + s[5:7] + "-" + s[8:10]
 		if t, err := time.Parse("2006-01-02", d); err == nil {
+			return formatDate(t, false)
+		}
+	}
+	return ""
+}
+
+// dateFromURLMonthName finds /YYYY/mon/DD/ ("/2019/nov/18/").
+func dateFromURLMonthName(p string) string {
+	parts := strings.Split(p, "/")
+	for i := 0; i+2 < len(parts) && i < 32; i++ {
+		if len(parts[i]) != 4 || !isAllDigits(parts[i]) {
+			continue
+		}
+		m, ok := monthNames[strings.ToLower(parts[i+1])]
+		if !ok || len(parts[i+2]) == 0 || len(parts[i+2]) > 2 || !isAllDigits(parts[i+2]) {
+			continue
+		}
+		y, _ := strconv.Atoi(parts[i])
+		d, _ := strconv.Atoi(parts[i+2])
+		t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+		if t.Day() == d {
 			return formatDate(t, false)
 		}
 	}

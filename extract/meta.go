@@ -107,6 +107,16 @@ func readMetadata(root *html.Node, base *url.URL, in Input, doc *Document) {
 		categories: m.all("category", "parsely-section", "section", "article.section"),
 		tags:       m.all("keywords", "news_keywords", "parsely-tags", "sailthru.tags", "article.tags"),
 	}
+	if plain.published == "" {
+		// Site-specific names: "sn-post-date", "article-publish-date"...
+		for i, k := range m.keys {
+			if strings.Contains(k, "date") && (strings.Contains(k, "pub") || strings.Contains(k, "post") || strings.Contains(k, "creat")) && !strings.Contains(k, "mod") && !strings.Contains(k, "updat") {
+				if plain.published = parseDate(m.vals[i]); plain.published != "" {
+					break
+				}
+			}
+		}
+	}
 	markup := metaFields{
 		published: parseDate(sc.timePub),
 		authors:   sc.bylines,
@@ -151,12 +161,19 @@ func readMetadata(root *html.Node, base *url.URL, in Input, doc *Document) {
 	}
 	doc.Title = cleanTitle(title, doc.SiteName, base.Hostname(), sc.h1, fromTitleTag)
 
-	// Authors: the first source that names someone.
+	// Authors: the first source that names someone. Bylines found in the
+	// markup are tried one at a time, in page order.
 	for _, f := range srcs {
+		if f == &markup {
+			break
+		}
 		if a := cleanAuthors(f.authors); len(a) > 0 {
 			doc.Authors = a
 			break
 		}
+	}
+	for i := 0; len(doc.Authors) == 0 && i < len(sc.bylines); i++ {
+		doc.Authors = cleanAuthors(sc.bylines[i : i+1])
 	}
 
 	// Dates.
@@ -365,6 +382,7 @@ const (
 	inItem
 	inPara
 	inBoiler // comments, navigation: no bylines from there
+	inByline // inside a byline already taken
 )
 
 // maxScanNodes bounds the metadata walk.
@@ -488,7 +506,7 @@ func (sc *pageScan) element(n *html.Node, flags *int) bool {
 	if *flags&inBoiler == 0 && (cls != "" || id != "") && !pageWrapper(n.DataAtom) && hintsAny(cls, id, "comment", "footer", "sidebar", "related") {
 		*flags |= inBoiler
 	}
-	if *flags&inBoiler != 0 || len(sc.bylines) >= 3 {
+	if *flags&(inBoiler|inByline) != 0 || len(sc.bylines) >= 3 {
 		return true
 	}
 	byline := false
@@ -501,7 +519,7 @@ func (sc *pageScan) element(n *html.Node, flags *int) bool {
 		// Blocks inside a byline (name, role, date) are kept apart.
 		if t := strings.Trim(textSep(n, 512, " | "), " |"); t != "" && utf8.RuneCountInString(t) <= 160 {
 			sc.bylines = append(sc.bylines, t)
-			return false
+			*flags |= inByline // a date may still be inside
 		}
 	}
 	return true

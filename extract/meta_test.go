@@ -149,7 +149,7 @@ func TestReadMetadataDublinCoreAndMeta(t *testing.T) {
 	assert.Equal(t, "Blog", doc.SiteName)
 	assert.Equal(t, "pt-BR", doc.Language)
 
-	for _, name := range []string{"pubdate", "publish-date", "parsely-pub-date", "date"} {
+	for _, name := range []string{"pubdate", "publish-date", "parsely-pub-date", "date", "sn-post-date", "article_publish_date"} {
 		doc = readMeta(t, `<head><meta name="`+name+`" content="2022-02-03"></head>`, "https://ex.com/", Input{})
 		assert.Equal(t, "2022-02-03", doc.Published, name)
 	}
@@ -176,6 +176,13 @@ func TestReadMetadataMarkup(t *testing.T) {
 	doc = readMeta(t, `<body><h1>Only  heading</h1></body>`, "https://ex.com/blog/2020/02/29/leap", Input{})
 	assert.Equal(t, "2020-02-29", doc.Published)
 	assert.Equal(t, "Only heading", doc.Title)
+	doc = readMeta(t, `<body></body>`, "https://ex.com/news/2019/nov/18/story/", Input{})
+	assert.Equal(t, "2019-11-18", doc.Published)
+
+	// A date inside the byline element is still found.
+	doc = readMeta(t, `<body><div class="author-info">By Kim Lee <time datetime="2019-11-19T10:36:00.000Z">1 day ago</time></div><div class="byline-title">Associated Press</div></body>`, "", Input{})
+	assert.Equal(t, []string{"Kim Lee"}, doc.Authors)
+	assert.Equal(t, "2019-11-19T10:36:00Z", doc.Published)
 
 	// rel=author, itemprop outside items.
 	doc = readMeta(t, `<body><p>by <a rel="author" href="/u/1">Ann Author</a></p><meta itemprop="datePublished" content="2019-05-06"></body>`, "", Input{})
