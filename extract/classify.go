@@ -221,10 +221,31 @@ var exactWords = map[string]uint8{
 	"pubdate": wDate,
 }
 
-var prefixWords = [...]struct {
+type prefixWord struct {
 	p string
 	w uint8
-}{
+}
+
+// wordIndex holds, per first letter, the lengths of the exact keywords
+// (a bit per length) and the prefix keywords.
+var wordIndex = buildWordIndex()
+
+func buildWordIndex() (ix [26]struct {
+	lengths  uint32
+	prefixes []prefixWord
+}) {
+	for w := range exactWords {
+		if c := w[0]; c >= 'a' && c <= 'z' && len(w) < 32 {
+			ix[c-'a'].lengths |= 1 << len(w)
+		}
+	}
+	for _, p := range prefixWords {
+		ix[p.p[0]-'a'].prefixes = append(ix[p.p[0]-'a'].prefixes, p)
+	}
+	return ix
+}
+
+var prefixWords = [...]prefixWord{
 	{"comment", wStrong}, {"advert", wStrong}, {"sponsor", wStrong},
 	{"newsletter", wStrong}, {"subscri", wWeak}, {"recommend", wStrong},
 	{"breadcrumb", wStrong}, {"related", wStrong}, {"social", wStrong},
@@ -287,12 +308,22 @@ func classWords(v string) uint32 {
 				buf[k] = c
 			}
 			lw := buf[:len(w)]
-			cls, ok := exactWords[string(lw)]
-			if !ok {
-				for _, p := range prefixWords {
-					if len(lw) > len(p.p) && string(lw[:len(p.p)]) == p.p {
-						cls = p.w
-						break
+			var cls uint8
+			if lw[0] >= 'a' && lw[0] <= 'z' {
+				// Most words are no keyword: a table of the first
+				// letters and lengths of the keywords spares most map
+				// lookups and prefix scans.
+				ix := &wordIndex[lw[0]-'a']
+				ok := false
+				if len(lw) < 32 && ix.lengths&(1<<len(lw)) != 0 {
+					cls, ok = exactWords[string(lw)]
+				}
+				if !ok {
+					for _, p := range ix.prefixes {
+						if len(lw) > len(p.p) && string(lw[:len(p.p)]) == p.p {
+							cls = p.w
+							break
+						}
 					}
 				}
 			}

@@ -450,24 +450,27 @@ func (cp *copier) keep(i int32) bool {
 // collapsedLen is the length of s with runs of white space collapsed to
 // one space and leading and trailing space removed.
 func collapsedLen(s string) int {
-	n := 0
-	space := false
-	started := false
+	n, words := 0, 0
+	in := false
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' {
-			space = true
+		if htmlSpace[s[i]] {
+			in = false
 			continue
 		}
-		if space && started {
-			n++
+		if !in {
+			words++
+			in = true
 		}
-		space = false
-		started = true
 		n++
+	}
+	if words > 1 {
+		n += words - 1
 	}
 	return n
 }
+
+// htmlSpace marks the bytes HTML counts as white space.
+var htmlSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true, '\f': true}
 
 func hasAttr(n *html.Node, key string) bool {
 	for i := range n.Attr {

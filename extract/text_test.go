@@ -44,7 +44,7 @@ func TestWriteText(t *testing.T) {
 }
 
 func TestCollapsedLen(t *testing.T) {
-	for s, want := range map[string]int{"": 0, "   ": 0, "a": 1, " a  b ": 3, "ab\n\ncd": 5} {
+	for s, want := range map[string]int{"": 0, "   ": 0, "a": 1, " a  b ": 3, "\n\tab \n cd\n": 5} {
 		assert.Equal(t, want, collapsedLen(s), "%q", s)
 	}
 }
