@@ -283,7 +283,9 @@ func (r *Renderer) scroll(ctx context.Context, t *tab, a render.Action) error {
 				return err
 			}
 		}
-		if _, err := t.eval(ctx, "window.scrollBy(0, "+px+")", false, true); err != nil {
+		// Scroll, then let a frame pass so scroll handlers (infinite
+		// loaders) run; the timer covers pages whose frames are paused.
+		if _, err := t.eval(ctx, "window.scrollBy(0, "+px+"); new Promise(r => { requestAnimationFrame(() => r()); setTimeout(r, 50); })", true, true); err != nil {
 			return err
 		}
 	}

@@ -182,19 +182,34 @@ func TestBrowserKill(t *testing.T) {
 				ends[j] = time.Now()
 			}()
 		}
-		time.Sleep(300 * time.Millisecond)
-		// Kill the browser the warm-tab renders run on.
-		r.mu.Lock()
+		// Kill the browser the warm-tab renders run on, once all three
+		// have loaded their page and wait in their action.
 		var pid int
-		if r.shared != nil {
-			r.shared.mu.Lock()
-			if r.shared.b != nil {
-				pid = r.shared.b.pid
+		require.Eventually(t, func() bool {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if r.shared == nil {
+				return false
 			}
+			r.shared.mu.Lock()
+			b := r.shared.b
 			r.shared.mu.Unlock()
-		}
-		r.mu.Unlock()
-		require.NotZero(t, pid)
+			if b == nil {
+				return false
+			}
+			loaded := 0
+			b.mu.Lock()
+			for _, tb := range b.tabs {
+				tb.mu.Lock()
+				if tb.status == 200 && !tb.navOpen {
+					loaded++
+				}
+				tb.mu.Unlock()
+			}
+			b.mu.Unlock()
+			pid = b.pid
+			return loaded >= 3
+		}, 10*time.Second, 5*time.Millisecond)
 		killedAt := time.Now()
 		if pid > 0 {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
@@ -202,7 +217,7 @@ func TestBrowserKill(t *testing.T) {
 		wg.Wait()
 		for j, err := range errs {
 			require.Error(t, err)
-			if pid > 0 && durs[j] > 400*time.Millisecond {
+			if pid > 0 {
 				assert.ErrorIs(t, err, render.ErrBrowserCrashed, "kill %d render %d", i, j)
 			}
 		}

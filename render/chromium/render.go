@@ -139,6 +139,11 @@ func (r *Renderer) renderWith(ctx context.Context, req *render.Request, checkout
 	defer cancel()
 
 	_, t, giveBack, err := checkout(ctx)
+	if err != nil && errors.Is(err, render.ErrBrowserCrashed) && ctx.Err() == nil {
+		// The browser died before the page did anything: one retry, on a
+		// replacement browser.
+		_, t, giveBack, err = checkout(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -244,11 +244,13 @@ func (r *Renderer) startLocked() error {
 			b.close(context.Background())
 			return nil
 		},
-		Check:          func(ctx context.Context, b *browser) error { return b.healthy(ctx) },
-		Mem:            func(b *browser) int64 { return b.rss() },
-		Max:            r.cfg.MaxBrowsers,
-		Min:            r.cfg.WarmBrowsers,
-		Target:         -1, // warm browsers are kept by maintain, which also replaces crashed ones
+		Check: func(ctx context.Context, b *browser) error { return b.healthy(ctx) },
+		Mem:   func(b *browser) int64 { return b.rss() },
+		Max:   r.cfg.MaxBrowsers,
+		// Browsers serving tabs stay checked out; warm ones are kept by
+		// maintain, which also replaces crashed ones, so the pool itself
+		// neither prewarms nor refills.
+		Target:         -1,
 		MaxAge:         r.cfg.MaxBrowserAge,
 		MaxMem:         r.cfg.MaxBrowserRSS,
 		HealthInterval: r.cfg.HealthInterval,
@@ -458,8 +460,11 @@ func (r *Renderer) fillWarm() {
 			}
 			b.mu.Unlock()
 		}
-		need := !r.closed && live < r.cfg.WarmBrowsers && len(r.active) < r.cfg.MaxBrowsers
+		need := !r.closed && live < r.cfg.WarmBrowsers && len(r.active) < r.cfg.MaxBrowsers && r.launching == 0
 		p := r.pool
+		if need {
+			r.launching++
+		}
 		r.mu.Unlock()
 		if !need {
 			return
@@ -467,6 +472,10 @@ func (r *Renderer) fillWarm() {
 		ctx, cancel := context.WithTimeout(r.lifeCtx, r.cfg.LaunchTimeout)
 		b, err := p.Acquire(ctx)
 		cancel()
+		r.mu.Lock()
+		r.launching--
+		r.bumpLocked()
+		r.mu.Unlock()
 		if err != nil {
 			return
 		}
