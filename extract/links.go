@@ -72,6 +72,7 @@ func collectLinks(root, content *html.Node, base *url.URL) []Link {
 func walkLinks(root, content *html.Node, base *url.URL, baseHost string, limit int, all bool) []Link {
 	var out []Link
 	index := make(map[string]int)
+	cache := make(map[string]resolvedHref)
 	type entry struct {
 		n         *html.Node
 		inContent bool
@@ -86,7 +87,7 @@ func walkLinks(root, content *html.Node, base *url.URL, baseHost string, limit i
 			case atom.Script, atom.Style, atom.Template, atom.Head:
 				continue
 			case atom.A, atom.Area:
-				if l, ok := makeLink(n, base, baseHost, e.inContent); ok {
+				if l, ok := makeLink(n, base, baseHost, e.inContent, cache); ok {
 					key := l.URL + "\x00" + l.Text
 					if i, dup := index[key]; dup {
 						out[i].InContent = out[i].InContent || l.InContent
@@ -106,26 +107,53 @@ func walkLinks(root, content *html.Node, base *url.URL, baseHost string, limit i
 	return out
 }
 
-func makeLink(n *html.Node, base *url.URL, baseHost string, inContent bool) (Link, bool) {
-	href := cleanURLRef(attrOf(n, "href"))
+// resolvedHref is what a link's href resolves to, cached per page since
+// navigation repeats the same hrefs.
+type resolvedHref struct {
+	url      string
+	external bool
+	ok       bool
+}
+
+func resolveHref(href string, base *url.URL, baseHost string) resolvedHref {
+	href = cleanURLRef(href)
 	if href == "" || href[0] == '#' || unsafeScheme(href) {
-		return Link{}, false
+		return resolvedHref{}
 	}
 	u, err := url.Parse(href)
 	if err != nil {
-		return Link{}, false
+		return resolvedHref{}
 	}
 	if baseKnown(base) {
 		u = base.ResolveReference(u)
 		// A link to the page itself plus a fragment is an in-page anchor.
 		if u.Fragment != "" && u.Scheme == base.Scheme && u.Host == base.Host && u.Path == base.Path && u.RawQuery == base.RawQuery {
-			return Link{}, false
+			return resolvedHref{}
 		}
 	}
-	l := Link{URL: u.String(), InContent: inContent}
-	if len(l.URL) > 8192 {
+	r := resolvedHref{url: u.String(), ok: true}
+	if len(r.url) > 8192 {
+		return resolvedHref{}
+	}
+	if baseHost != "" && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		r.external = normHost(u.Hostname()) != baseHost
+	}
+	return r
+}
+
+func makeLink(n *html.Node, base *url.URL, baseHost string, inContent bool, cache map[string]resolvedHref) (Link, bool) {
+	href := attrOf(n, "href")
+	r, hit := cache[href]
+	if !hit {
+		r = resolveHref(href, base, baseHost)
+		if len(cache) < 4096 {
+			cache[href] = r
+		}
+	}
+	if !r.ok {
 		return Link{}, false
 	}
+	l := Link{URL: r.url, InContent: inContent, External: r.external}
 	l.Text = truncUTF8(textOf(n, 2048), 1024)
 	if l.Text == "" {
 		l.Text = imageAltIn(n)
@@ -139,9 +167,6 @@ func makeLink(n *html.Node, base *url.URL, baseHost string, inContent bool) (Lin
 	if rel := strings.ToLower(collapseWS(attrOf(n, "rel"))); rel != "" {
 		l.Rel = truncUTF8(rel, 256)
 		l.NoFollow = tokenHas(rel, "nofollow")
-	}
-	if baseHost != "" && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
-		l.External = normHost(u.Hostname()) != baseHost
 	}
 	return l, true
 }
