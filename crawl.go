@@ -14,6 +14,9 @@ import (
 	"golang.org/x/net/publicsuffix"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/riptide-go/riptide/fetch"
+	"github.com/riptide-go/riptide/internal/redact"
+	"github.com/riptide-go/riptide/internal/sitemap"
 	"github.com/riptide-go/riptide/internal/urlnorm"
 	"github.com/riptide-go/riptide/metrics"
 	"github.com/riptide-go/riptide/render"
@@ -72,6 +75,10 @@ type CrawlRequest struct {
 	// always crawled.
 	Include []string `json:"include,omitempty"`
 	Exclude []string `json:"exclude,omitempty"`
+	// Sitemaps adds the pages listed in each seed site's sitemaps (the
+	// robots.txt Sitemap lines, else /sitemap.xml) as seeds, within the
+	// Follow scope (the seed's host when Follow is none).
+	Sitemaps bool `json:"sitemaps,omitempty"`
 	// ObeyNoFollow skips the links of pages marked nofollow (meta robots
 	// or X-Robots-Tag) and links with rel=nofollow.
 	ObeyNoFollow bool `json:"obey_nofollow,omitempty"`
@@ -336,6 +343,11 @@ func (c *Client) runCrawl(parent context.Context, plan *crawlPlan, yield func(*R
 	for _, s := range plan.seeds {
 		enqueue(s, 0)
 	}
+	if plan.Sitemaps {
+		for _, u := range c.sitemapSeeds(ctx, plan) {
+			enqueue(u, 0)
+		}
+	}
 
 	inflight := 0
 	next := 0 // OrderInput: the next sequence number to yield
@@ -468,4 +480,82 @@ func (l *lazyRenderer) release() {
 	if l.done != nil {
 		l.done()
 	}
+}
+
+// Sitemap discovery bounds, per seed origin.
+const (
+	maxSitemapDocs  = 20
+	maxSitemapDepth = 2
+)
+
+// sitemapSeeds returns the in-scope page URLs listed by the sitemaps of
+// the seeds' sites. Failures only mean fewer seeds.
+func (c *Client) sitemapSeeds(ctx context.Context, plan *crawlPlan) []string {
+	var out []string
+	done := map[string]bool{}
+	for _, seed := range plan.seeds {
+		su, err := url.Parse(seed)
+		if err != nil {
+			continue
+		}
+		origin := su.Scheme + "://" + su.Host
+		if done[origin] {
+			continue
+		}
+		done[origin] = true
+		var queue []string
+		if c.ownFetch != nil {
+			if r, err := c.ownFetch.Robots(ctx, origin+"/"); err == nil {
+				for _, sm := range r.Sitemaps() {
+					// Sitemap lines should be absolute; resolve the others.
+					if ref, err := url.Parse(sm); err == nil {
+						queue = append(queue, su.ResolveReference(ref).String())
+					}
+				}
+			}
+		}
+		if len(queue) == 0 {
+			queue = append(queue, origin+"/sitemap.xml")
+		}
+		seen := map[string]bool{}
+		for depth := 0; depth <= maxSitemapDepth && len(queue) > 0 && len(seen) < maxSitemapDocs; depth++ {
+			var next []string
+			for _, smURL := range queue {
+				if seen[smURL] || len(seen) >= maxSitemapDocs || ctx.Err() != nil {
+					continue
+				}
+				seen[smURL] = true
+				resp, err := c.fetcher.Fetch(ctx, &fetch.Request{URL: smURL, AnyType: true})
+				if err != nil {
+					c.log.Debug("sitemap not read", "url", redact.URL(smURL), "err", err)
+					continue
+				}
+				sm, _ := sitemap.Parse(resp.Body)
+				next = append(next, sm.Sitemaps...)
+				for _, u := range sm.URLs {
+					n, ok := urlnorm.Normalize(u)
+					if !ok {
+						continue
+					}
+					lu, _ := url.Parse(n)
+					if plan.inSitemapScope(su, lu) {
+						out = append(out, n)
+					}
+				}
+			}
+			queue = next
+		}
+	}
+	return out
+}
+
+// inSitemapScope reports whether a sitemap entry may be crawled: within
+// the Follow scope of its seed, the seed's host when Follow is none.
+func (p *crawlPlan) inSitemapScope(seed, link *url.URL) bool {
+	if p.Follow == ScopeNone {
+		q := *p
+		q.Follow = ScopeSameHost
+		return q.follows(seed, link)
+	}
+	return p.follows(seed, link)
 }

@@ -267,3 +267,23 @@ func TestCrawlCancelFuzz(t *testing.T) {
 	testenv.Figure(t, "cancel", "runs", runs, "leaked", leaked, "path", "crawl")
 	assert.Zero(t, leaked, "open connections or goroutines left after cancelled crawls")
 }
+
+func TestCrawlSitemapSeeds(t *testing.T) {
+	site := riptidetest.NewSite()
+	defer site.Close()
+	c := newClient(t)
+	pages, errs := collect(t, c.Crawl(context.Background(), riptide.CrawlRequest{
+		URLs: []string{site.URL("/about.html")}, Sitemaps: true,
+	}))
+	require.Empty(t, errs)
+	got := map[string]bool{}
+	for _, p := range pages {
+		got[strings.TrimPrefix(p.URL, strings.TrimSuffix(site.URL("/"), "/"))] = true
+	}
+	// robots.txt names /sitemap.xml, which lists the home page, three
+	// articles and the about page.
+	for _, p := range []string{"/", "/articles/rip-currents.html", "/articles/tide-tables.html", "/articles/kelp-forests.html", "/about.html"} {
+		assert.True(t, got[p], "page %s from the sitemap", p)
+	}
+	assert.Len(t, pages, 5)
+}

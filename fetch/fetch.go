@@ -38,6 +38,10 @@ type Request struct {
 	AllowTruncated bool
 	// IgnoreRobots skips the robots.txt check for this request.
 	IgnoreRobots bool
+	// AnyType accepts a body of any content type and returns it as
+	// received (decompressed, but not converted to UTF-8): for sitemaps,
+	// feeds and other non-HTML documents.
+	AnyType bool
 	// IfNoneMatch and IfModifiedSince make the request conditional; a 304
 	// answer gives a Response with Status 304 and no body.
 	IfNoneMatch     string

@@ -345,6 +345,7 @@ func (h *HTTP) Fetch(ctx context.Context, req *Request) (*Response, error) {
 		maxRedirects:   h.cfg.MaxRedirects,
 		maxBody:        h.cfg.MaxBodyBytes,
 		allowTruncated: req.AllowTruncated,
+		anyType:        req.AnyType,
 		robots:         !h.cfg.IgnoreRobots && !req.IgnoreRobots,
 	}
 	resp, err := h.do(ctx, bctx, u, req, opts)
