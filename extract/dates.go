@@ -136,6 +136,9 @@ var monthNames = map[string]int{
 	"dicembre": 12,
 	// Dutch
 	"januari": 1, "februari": 2, "maart": 3, "mei": 5, "augustus": 8,
+	// Russian (genitive, as in "19 ноября 2019")
+	"января": 1, "февраля": 2, "марта": 3, "апреля": 4, "мая": 5, "июня": 6,
+	"июля": 7, "августа": 8, "сентября": 9, "октября": 10, "ноября": 11, "декабря": 12,
 }
 
 // parseLooseDate reads textual and numeric dates such as "January 2, 2006",

@@ -245,7 +245,7 @@ var blockAtoms = map[atom.Atom]bool{
 	atom.P: true, atom.Pre: true, atom.Section: true, atom.Table: true, atom.Ul: true,
 	atom.Tr: true, atom.Td: true, atom.Th: true, atom.Caption: true, atom.Thead: true,
 	atom.Tbody: true, atom.Tfoot: true, atom.Summary: true, atom.Menu: true,
-	atom.Center: true, atom.Body: true, atom.Html: true, atom.Picture: false,
+	atom.Center: true, atom.Body: true, atom.Html: true,
 }
 
 // tokenHas reports whether the space-separated list s holds tok (ASCII
