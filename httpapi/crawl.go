@@ -48,7 +48,8 @@ type CrawlRequest struct {
 	SkipNoIndex bool `json:"skip_noindex,omitempty"`
 	// Order is "completed" (as pages complete) or "input" (dispatch
 	// order). Server-Sent Events and WebSocket streams default to
-	// "input", so that a resumed stream repeats the same event IDs.
+	// "input", so that a resumed stream numbers its events as the first
+	// run did (see the package documentation for when it can).
 	Order string `json:"order,omitempty"`
 }
 

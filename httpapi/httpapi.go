@@ -19,7 +19,11 @@
 // [riptide.Events]: start, result, error, progress, then a summary or a
 // fatal error. An SSE client that reconnects with a Last-Event-ID header (a
 // WebSocket client with a last_event_id query parameter) gets the events
-// after that ID: the crawl runs again, in input order so that the IDs match.
+// after that ID: the crawl runs again from its seeds and the events the
+// client has are not sent. These streams default to input order, so the
+// IDs name the same pages in both runs whenever the pages are discovered
+// in the same order, which a crawl of the seeds only, or one at
+// concurrency 1, guarantees.
 //
 // # Errors
 //
