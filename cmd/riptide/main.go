@@ -6,6 +6,7 @@
 //	riptide [global flags] render URL [--wait-css SEL] [--wait-js EXPR] [--actions FILE.json]
 //	                       [--screenshot FILE.png] [--full-page] [--session ID] [--stealth]
 //	riptide [global flags] config show [--json]
+//	riptide [global flags] pool status [--json]
 //	riptide [global flags] timeout profiles [--json]
 //	riptide [global flags] wasm cache-stats [--json]
 //	riptide [global flags] performance report [--json]
@@ -170,6 +171,7 @@ func commands() []command {
 		{"render", "render a page in headless Chromium", runRender},
 		{"bench", "benchmarks: bench extract|render", runBench},
 		{"config", "config show: the effective configuration and its sources", runConfig},
+		{"pool", "pool status: start and warm the browser pool, print its state", runPool},
 		{"timeout", "timeout profiles: learned per-domain budgets", runTimeout},
 		{"wasm", "wasm cache-stats: the compiled-module cache", runWASM},
 		{"performance", "performance report: pool, wasm cache and timeout figures", runPerformance},

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/riptide-go/riptide"
+	"github.com/riptide-go/riptide/internal/testenv"
 	"github.com/riptide-go/riptide/riptidetest"
 	"github.com/riptide-go/riptide/timeout"
 )
@@ -67,4 +68,33 @@ func TestOperatorCommandUsage(t *testing.T) {
 		code, _, _ := cli(t, "", args...)
 		assert.Equal(t, exitUsage, code, "%v", args)
 	}
+}
+
+func TestPoolStatus(t *testing.T) {
+	bin := testenv.ChromePath(t)
+	var out, errb bytes.Buffer
+	getenv := func(k string) string {
+		if k == "RIPTIDE_CHROME" {
+			return bin
+		}
+		return ""
+	}
+	code := run(context.Background(), []string{"pool", "status", "--json", "--cache-dir", t.TempDir()}, nil, &out, &errb, getenv)
+	require.Equal(t, exitOK, code, errb.String())
+	var st struct {
+		Chrome string  `json:"chrome"`
+		Warm   float64 `json:"warm_render_ms"`
+		Stats  struct {
+			Browsers []struct {
+				PID int   `json:"pid"`
+				RSS int64 `json:"rss"`
+			} `json:"browsers"`
+		} `json:"stats"`
+	}
+	require.NoError(t, json.Unmarshal(out.Bytes(), &st), out.String())
+	assert.Equal(t, bin, st.Chrome)
+	require.NotEmpty(t, st.Stats.Browsers)
+	assert.Positive(t, st.Stats.Browsers[0].PID)
+	assert.Positive(t, st.Stats.Browsers[0].RSS)
+	assert.Positive(t, st.Warm)
 }
