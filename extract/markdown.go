@@ -721,6 +721,12 @@ func (w *mdWriter) table(n *html.Node, depth int) {
 		w.brk(2)
 		w.emit("*" + escapeMarkdown(g.caption, false) + "*")
 	}
+	// A header cell is bold already.
+	for i, c := range g.rows[0] {
+		if len(c) > 4 && strings.HasPrefix(c, "**") && strings.HasSuffix(c, "**") && !strings.Contains(c[2:len(c)-2], "**") {
+			g.rows[0][i] = c[2 : len(c)-2]
+		}
+	}
 	var b strings.Builder
 	writeGFMTable(&b, "", g.rows, func(s string) string { return s })
 	w.brk(2)
