@@ -152,7 +152,7 @@ func (h *htmlWriter) node(n *html.Node, depth int, pre bool) {
 	block := blockAtoms[n.DataAtom] || n.DataAtom == atom.Br
 	if block && !pre {
 		h.trimSpace()
-		if len(h.b) > 0 && n.DataAtom != atom.Br && !h.afterOpenTag() {
+		if len(h.b) > 0 && n.DataAtom != atom.Br && n.DataAtom != atom.Td && n.DataAtom != atom.Th && !h.afterOpenTag() {
 			h.byte1('\n')
 		}
 	}
