@@ -79,6 +79,9 @@ type nodeInfo struct {
 // sync.Pool-free stack allocation by the caller; nothing escapes.
 type scorer struct {
 	title   string // normalised page title, for dropping its repeats
+	// noscript: <noscript> content is parsed markup (the page was parsed
+	// with scripting off) and counts as page content.
+	noscript bool
 	infos   []nodeInfo
 	classes map[string]uint32 // class and id verdicts of this page
 	visited int
@@ -136,7 +139,7 @@ func (s *scorer) walk(root *html.Node) {
 				}
 			}
 		case html.ElementNode:
-			if dropTag(c.DataAtom) {
+			if s.dropped(c.DataAtom) {
 				break
 			}
 			f, hidden := classify(c, s.classes)
@@ -167,6 +170,14 @@ func (s *scorer) walk(root *html.Node) {
 		}
 		c = c.NextSibling
 	}
+}
+
+// dropped reports elements whose subtree is never content.
+func (s *scorer) dropped(a atom.Atom) bool {
+	if a == atom.Noscript {
+		return !s.noscript
+	}
+	return dropTag(a)
 }
 
 // closeOpen sets the end of every element still open when a walk stops.
@@ -357,7 +368,7 @@ func (cp *copier) children(src, dst *html.Node, idx *int32) {
 		case html.TextNode:
 			dst.AppendChild(cp.clone(c))
 		case html.ElementNode:
-			if dropTag(c.DataAtom) {
+			if cp.s.dropped(c.DataAtom) {
 				continue
 			}
 			if int(*idx) >= len(in) || in[*idx].n != c {
@@ -372,6 +383,10 @@ func (cp *copier) children(src, dst *html.Node, idx *int32) {
 			}
 			*idx = i + 1
 			n := cp.clone(c)
+			if n.DataAtom == atom.Noscript {
+				// Kept only when parsed as markup: a plain container.
+				n.DataAtom, n.Data = atom.Div, "div"
+			}
 			dst.AppendChild(n)
 			if info.flags&fBlock != 0 && info.ownText > 0 && info.flags&(fInBoiler|fInCaption) == 0 {
 				cp.stats.TextChars += int(info.ownText)

@@ -136,6 +136,22 @@ func TestContentDetection(t *testing.T) {
 	}
 }
 
+func TestNoscriptContent(t *testing.T) {
+	html := page(`<div id="app"></div><noscript><div class="article">` + paras(3) + `</div></noscript><script>render()</script>`)
+	doc := extractText(t, html, Options{})
+	for _, p := range prose[:3] {
+		assert.Contains(t, doc.Text, p)
+	}
+	assert.Contains(t, doc.Meta.Warnings, "content read from <noscript>")
+
+	// With text outside, <noscript> stays out.
+	html = page(`<article>` + paras(3) + `</article><noscript><p>Please enable JavaScript to view the comments.</p></noscript>`)
+	doc = extractText(t, html, Options{})
+	assert.NotContains(t, doc.Text, "enable JavaScript")
+	assert.True(t, containsFoldBytes([]byte("x<NoScript>"), "<noscript"))
+	assert.False(t, containsFoldBytes([]byte("<noscrip"), "<noscript"))
+}
+
 func TestModes(t *testing.T) {
 	html := page(navBlock + `<article id="main">` + paras(3) + `<p class="note">Corrections: none.</p></article>` + commentBlock + footerBlock)
 	t.Run("full page keeps all visible text", func(t *testing.T) {

@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -107,24 +108,29 @@ func (n *Native) Extract(ctx context.Context, in Input) (*Document, error) {
 			return nil, s.err
 		}
 	}
-	var content *html.Node
-	var stats contentStats
-	switch {
-	case mode == ModeSelectors:
-		content, stats = s.selectContent(sels)
+	content, stats, err := s.detect(ctx, mode, degraded, sels)
+	if err != nil {
+		return nil, err
+	}
+	if !degraded && mode != ModeSelectors && stats.TextChars < noscriptRetry && containsFoldBytes(page, "<noscript") {
+		// Little text, and a <noscript>: the page may keep its text
+		// there for readers without scripts. Parse again with
+		// scripting off, so that it is markup, and keep what says more.
+		if root2, err := html.ParseWithOptions(&ctxReader{ctx: ctx, b: page}, html.ParseOptionEnableScripting(false)); err == nil {
+			if body2 := findElement(root2, atom.Body); body2 != nil {
+				s.noscript = true
+				s.walk(body2)
+				if s.err == nil {
+					if c2, st2, err := s.detect(ctx, mode, false, nil); err == nil && st2.TextChars > stats.TextChars {
+						content, stats = c2, st2
+						warnings = append(warnings, "content read from <noscript>")
+					}
+				}
+			}
+		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-	case mode == ModeFullPage || degraded:
-		content, stats = s.copyContent(0, true)
-	default:
-		best := s.choose()
-		content, stats = s.copyContent(best, false)
-		if !stats.ContentFound && best != 0 {
-			content, stats = s.copyContent(0, true)
-		}
-		stats.PageTextChars = int(s.infos[0].text)
-		stats.BoilerplateChars = s.boilerChars()
 	}
 	if stats.PageTextChars == 0 && len(s.infos) > 0 {
 		stats.PageTextChars = int(s.infos[0].text)
@@ -151,6 +157,56 @@ func (n *Native) Extract(ctx context.Context, in Input) (*Document, error) {
 	return doc, nil
 }
 
+// noscriptRetry: below this many characters of content, a page with a
+// <noscript> is parsed again with scripting off.
+const noscriptRetry = 200
+
+// detect finds the content after s.walk, as mode asks.
+func (s *scorer) detect(ctx context.Context, mode Mode, degraded bool, sels []selector) (*html.Node, contentStats, error) {
+	var content *html.Node
+	var stats contentStats
+	switch {
+	case mode == ModeSelectors:
+		content, stats = s.selectContent(sels)
+		if err := ctx.Err(); err != nil {
+			return nil, stats, err
+		}
+	case mode == ModeFullPage || degraded:
+		content, stats = s.copyContent(0, true)
+	default:
+		best := s.choose()
+		content, stats = s.copyContent(best, false)
+		if !stats.ContentFound && best != 0 {
+			content, stats = s.copyContent(0, true)
+		}
+		stats.PageTextChars = int(s.infos[0].text)
+		stats.BoilerplateChars = s.boilerChars()
+	}
+	return content, stats, nil
+}
+
+// containsFoldBytes reports whether b holds sub, ASCII case folded.
+func containsFoldBytes(b []byte, sub string) bool {
+	for i := 0; i+len(sub) <= len(b); i++ {
+		j := bytes.IndexByte(b[i:], sub[0])
+		if j < 0 {
+			return false
+		}
+		i += j
+		if i+len(sub) > len(b) {
+			return false
+		}
+		k := 0
+		for k < len(sub) && b[i+k]|0x20 == sub[k]|0x20 {
+			k++
+		}
+		if k == len(sub) {
+			return true
+		}
+	}
+	return false
+}
+
 // scorers recycles the detection state (the element slice and the class
 // cache) between extractions.
 var scorers = sync.Pool{New: func() any { return &scorer{classes: make(map[string]uint32, 256)} }}
@@ -170,7 +226,7 @@ func putScorer(s *scorer) {
 	clear(s.infos)
 	s.infos = s.infos[:0]
 	clear(s.classes)
-	s.ctx, s.err, s.visited, s.title = nil, nil, 0, ""
+	s.ctx, s.err, s.visited, s.title, s.noscript = nil, nil, 0, "", false
 	scorers.Put(s)
 }
 
