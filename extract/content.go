@@ -78,16 +78,16 @@ type nodeInfo struct {
 // scorer holds the state of one detection. It is reused via
 // sync.Pool-free stack allocation by the caller; nothing escapes.
 type scorer struct {
-	title   string // normalised page title, for dropping its repeats
+	title string // normalised page title, for dropping its repeats
 	// noscript: <noscript> content is parsed markup (the page was parsed
 	// with scripting off) and counts as page content.
 	noscript bool
-	infos   []nodeInfo
-	classes map[string]uint32 // class and id verdicts of this page
-	visited int
-	limit   int
-	ctx     context.Context
-	err     error
+	infos    []nodeInfo
+	classes  map[string]uint32 // class and id verdicts of this page
+	visited  int
+	limit    int
+	ctx      context.Context
+	err      error
 }
 
 // walk records the elements under root (inclusive). It stops with s.err
