@@ -34,11 +34,10 @@ func (e *Error) Error() string {
 	return e.ErrorType + " (" + e.Code + "): " + e.Message
 }
 
+// errorBody is the JSON body of a failed request.
 type errorBody struct {
-	Error errorDetail `json:"error"`
+	Error Error `json:"error"`
 }
-
-type errorDetail = Error
 
 func apiError(status int, errorType, code, msg string) *Error {
 	return &Error{Status: status, ErrorType: errorType, Code: code, Message: msg}

@@ -329,7 +329,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		status = http.StatusInternalServerError
-		b, _ = json.Marshal(errorBody{Error: errorDetail{ErrorType: "internal", Code: "encode", Message: "the answer could not be encoded"}})
+		b, _ = json.Marshal(errorBody{Error: Error{ErrorType: "internal", Code: "encode", Message: "the answer could not be encoded"}})
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
