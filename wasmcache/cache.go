@@ -274,6 +274,11 @@ func (c *Cache) load(ctx context.Context, key string, sum [32]byte, module []byt
 	start := time.Now()
 	mdir := filepath.Join(c.dir, key)
 	modHex := hex.EncodeToString(sum[:])
+	unlock, err := lockEntry(mdir, true)
+	if err != nil {
+		return nil, fmt.Errorf("wasmcache: lock %s: %w", mdir, err)
+	}
+	defer unlock()
 	rec, ok := c.lookup(key)
 	hit := false
 	if ok {
@@ -289,8 +294,9 @@ func (c *Cache) load(ctx context.Context, key string, sum [32]byte, module []byt
 	}
 	if !ok {
 		// Unindexed leftovers (a crash mid-write, a stale version) are
-		// never loaded.
-		if err := os.RemoveAll(mdir); err != nil {
+		// never loaded. Only files go: the directories stay, since another
+		// process may be writing into them right now.
+		if err := removeFiles(mdir); err != nil {
 			return nil, fmt.Errorf("wasmcache: clear %s: %w", mdir, err)
 		}
 	}
@@ -301,7 +307,7 @@ func (c *Cache) load(ctx context.Context, key string, sum [32]byte, module []byt
 		m, err = compileIn(ctx, mdir, module, cfg)
 	}
 	if err != nil {
-		_ = os.RemoveAll(mdir)
+		_ = removeFiles(mdir)
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("wasmcache: compile: %w", ctx.Err())
 		}
@@ -364,7 +370,7 @@ func compileIn(ctx context.Context, dir string, module []byte, cfg wazero.Runtim
 // corrupt evicts a damaged or tampered entry and counts it.
 func (c *Cache) corrupt(key, mdir string, why error) {
 	c.log.Warn("wasm cache entry corrupt; evicted and recompiled", "key", key, "err", why)
-	_ = os.RemoveAll(mdir)
+	_ = removeFiles(mdir)
 	c.deleteRecord(key, func(s *counters) { s.Corrupt++ })
 }
 

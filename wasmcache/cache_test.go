@@ -42,7 +42,7 @@ func codeFiles(t *testing.T, dir string) []string {
 	t.Helper()
 	var out []string
 	require.NoError(t, filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && filepath.Base(p) != "entry.json" {
+		if err == nil && !d.IsDir() && filepath.Base(p) != "entry.json" && filepath.Base(p) != ".lock" {
 			out = append(out, p)
 		}
 		return err

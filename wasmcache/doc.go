@@ -35,13 +35,16 @@
 // A Cache is safe for concurrent use. Concurrent [Cache.Compile] calls for
 // the same module compile it once (golang.org/x/sync/singleflight, with
 // panics recovered before they reach it); the other callers then load it
-// from disk. Several processes may share one root: wazero writes each
-// file to a temporary name and renames it, and records are replaced the
-// same way. bbolt locks its file per process, so only one process can hold
-// the store: others pass a nil store and run in directory-only mode, with
-// entry.json as the record and counters kept in memory. If another process
-// evicts an entry while this one compiles it, the compile falls back to
-// memory only and is logged.
+// from disk. Several processes may share one root: on Unix each entry
+// directory has a lock file, and verifying, compiling or evicting an entry
+// holds an exclusive flock on it, so a second process waits for the first
+// one's compile and then loads the verified result (eviction skips locked
+// entries). wazero writes each file to a temporary name and renames it,
+// and records are replaced the same way. bbolt locks its file per process,
+// so only one process can hold the store: others pass a nil store and run
+// in directory-only mode, with entry.json as the record and counters kept
+// in memory. Should a compile still fail to write its files, it falls back
+// to memory only and is logged.
 //
 // # Statistics
 //

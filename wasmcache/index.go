@@ -24,6 +24,7 @@ import (
 const Bucket = "wasm_modules"
 
 const (
+	lockFile    = ".lock"
 	entryFile   = "entry.json"
 	entryPrefix = "m/"
 	statsKey    = "stats"
@@ -156,7 +157,7 @@ func listFiles(mdir string) ([]string, error) {
 		if err != nil {
 			return err
 		}
-		if rel == entryFile || strings.HasSuffix(rel, ".tmp") {
+		if rel == entryFile || rel == lockFile || strings.HasSuffix(rel, ".tmp") {
 			return nil
 		}
 		if !d.Type().IsRegular() {
@@ -337,6 +338,9 @@ func (c *Cache) entries() []entry {
 		}
 		e, ok := readEntryFile(filepath.Join(c.dir, de.Name()))
 		if !ok {
+			if names, err := listFiles(filepath.Join(c.dir, de.Name())); err == nil && len(names) == 0 {
+				continue // emptied (invalid module, corrupt entry)
+			}
 			// Unindexed (another process may be writing it): aged by mtime.
 			e = entry{Key: de.Name()}
 			if fi, err := de.Info(); err == nil {
@@ -385,7 +389,14 @@ func (c *Cache) prune(keep string) {
 		if !expired && total <= c.opts.MaxBytes {
 			continue
 		}
-		if err := os.RemoveAll(filepath.Join(c.dir, e.Key)); err != nil {
+		mdir := filepath.Join(c.dir, e.Key)
+		unlock, err := lockEntry(mdir, false)
+		if err != nil {
+			continue // in use by another process
+		}
+		err = os.RemoveAll(mdir)
+		unlock()
+		if err != nil {
 			c.log.Warn("wasm cache: evict", "key", e.Key, "err", err)
 			continue
 		}
@@ -397,4 +408,24 @@ func (c *Cache) prune(keep string) {
 		c.log.Info("wasm cache entry evicted", "key", e.Key, "reason", reason, "bytes", e.Size)
 		c.deleteRecord(e.Key, func(s *counters) { s.Evictions++ })
 	}
+}
+
+// removeFiles deletes the files under mdir (code, record, temporaries),
+// keeping the directories.
+func removeFiles(mdir string) error {
+	err := filepath.WalkDir(mdir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && d.Name() != lockFile {
+			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
 }

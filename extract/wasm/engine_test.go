@@ -126,7 +126,8 @@ func TestGuestErrorCodes(t *testing.T) {
 				assert.Nil(t, errors.Unwrap(err))
 			}
 			// A guest error is not a fault: the instance is kept.
-			assert.Equal(t, int64(1), e.Stats().Created)
+			assert.Equal(t, int64(0), e.Stats().Faults)
+			assert.Equal(t, int64(1), e.Stats().GuestErrors)
 		})
 	}
 }
