@@ -164,6 +164,8 @@ func BenchmarkPathological(b *testing.B) {
 		"attr-8MiB": []byte(`<html><body><div title="` + strings.Repeat("x", 8<<20) + `">` + prose[0] + `</div></body></html>`),
 		"text-8MiB": []byte(`<html><body><p>` + strings.Repeat("word ", 8<<20/5) + `</p></body></html>`),
 		"many-p-1M": []byte(page(strings.Repeat("<p>a</p>", 1<<20/8))),
+		"attr-60MiB": []byte(`<html><body><p data-blob="` + strings.Repeat("y", 60<<20) + `">` + prose[0] + `</p></body></html>`),
+		"page-100MB": append([]byte("<html><body><p>"), make([]byte, 100_000_000)...),
 	}
 	for name, in := range cases {
 		b.Run(name, func(b *testing.B) {
