@@ -24,6 +24,9 @@ func (r *Renderer) Render(ctx context.Context, req *render.Request) (*render.Res
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
+	if req.Proxy != "" {
+		return nil, fmt.Errorf("%w: a per-request proxy is not supported by the chromium renderer (all traffic goes through the egress proxy)", render.ErrInvalidRequest)
+	}
 	if req.SessionID != "" {
 		c, err := r.sessionContext(ctx, req.SessionID, true)
 		if err != nil {
@@ -132,6 +135,9 @@ func (r *Renderer) sharedContext(ctx context.Context) (*Context, error) {
 func (r *Renderer) renderWith(ctx context.Context, req *render.Request, checkout checkoutFunc) (resp *render.Response, err error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
+	}
+	if req.Proxy != "" {
+		return nil, fmt.Errorf("%w: a per-request proxy is not supported by the chromium renderer", render.ErrInvalidRequest)
 	}
 	to := req.Timeouts.WithDefaults()
 	start := time.Now()

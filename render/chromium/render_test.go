@@ -3,12 +3,14 @@ package chromium
 import (
 	"context"
 	"errors"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/riptide-go/riptide/internal/testenv"
 	"github.com/riptide-go/riptide/render"
 )
 
@@ -66,4 +68,46 @@ func TestRenderAfterClose(t *testing.T) {
 	_, err := r.Render(context.Background(), &render.Request{URL: s.URL})
 	assert.ErrorIs(t, err, render.ErrClosed)
 	_ = time.Second
+}
+
+func TestRenderProxyUnsupported(t *testing.T) {
+	r := newTestRenderer(t, Config{})
+	_, err := r.Render(context.Background(), &render.Request{URL: "http://example.com/", Proxy: "http://proxy:8080"})
+	assert.ErrorIs(t, err, render.ErrInvalidRequest)
+}
+
+// TestCloseLeavesNothing runs renders on two browsers at once, then
+// checks that Close leaves no browser process (scanning /proc), no
+// profile directory and (TestMain) no goroutine.
+func TestCloseLeavesNothing(t *testing.T) {
+	s := site(t, map[string]any{"/": jsPage, "/api": "api-ok"})
+	before := chromePIDs()
+	dir := t.TempDir()
+	r, err := New(Config{Bin: testenv.ChromePath(t), TempDir: dir, MaxBrowsers: 2, TabsPerBrowser: 1,
+		AllowHostPorts: []string{s.Listener.Addr().String()}})
+	require.NoError(t, err)
+	defer r.Close(context.Background())
+	ctx := context.Background()
+	errs := make(chan error, 4)
+	for i := 0; i < 4; i++ {
+		go func() {
+			_, err := r.Render(ctx, &render.Request{URL: s.URL + "/", Actions: []render.Action{render.WaitCSS("#done")}})
+			errs <- err
+		}()
+	}
+	for i := 0; i < 4; i++ {
+		require.NoError(t, <-errs)
+	}
+	st := r.Stats()
+	assert.Len(t, st.Browsers, 2)
+	for _, b := range st.Browsers {
+		assert.Positive(t, b.RSS)
+	}
+	during := len(chromePIDs()) - len(before)
+	require.NoError(t, r.Close(ctx))
+	left := leftover(before)
+	ents, _ := os.ReadDir(dir)
+	testenv.Figure(t, "browser_close", "procs_during", during, "procs_left", len(left), "dirs_left", len(ents))
+	assert.Empty(t, left)
+	assert.Empty(t, ents)
 }

@@ -221,12 +221,55 @@ func New(cfg Config) (*Renderer, error) {
 // Bin returns the browser binary in use.
 func (r *Renderer) Bin() string { return r.cfg.bin }
 
-// EgressStats reports the egress proxy's counters (zero without proxy).
-func (r *Renderer) EgressStats() egress.Stats {
-	if r.proxy == nil {
-		return egress.Stats{}
+// Stats is a snapshot of a Renderer's state, for health and metrics.
+type Stats struct {
+	Browsers []BrowserStats `json:"browsers"`
+	// Pool is the browser pool's view (idle browsers, creations, ...).
+	Pool     pool.Stats `json:"pool"`
+	Sessions int        `json:"sessions"`
+	// EgressAllowed and EgressRefused count upstream connections the
+	// egress proxy opened and destinations it refused.
+	EgressAllowed int64 `json:"egress_allowed"`
+	EgressRefused int64 `json:"egress_refused"`
+}
+
+// BrowserStats describes one running browser.
+type BrowserStats struct {
+	PID      int           `json:"pid"`
+	Tabs     int           `json:"tabs"`
+	Inflight int64         `json:"inflight"`
+	Renders  int64         `json:"renders"`
+	Contexts int           `json:"contexts"`
+	Age      time.Duration `json:"age"`
+	RSS      int64         `json:"rss"`
+	Draining bool          `json:"draining"`
+}
+
+// Stats returns a snapshot. It reads /proc for each browser's memory
+// (about a millisecond per browser).
+func (r *Renderer) Stats() Stats {
+	r.mu.Lock()
+	active := append([]*browser(nil), r.active...)
+	p := r.pool
+	st := Stats{Sessions: len(r.sessions)}
+	r.mu.Unlock()
+	if p != nil {
+		st.Pool = p.Stats()
 	}
-	return r.proxy.Stats()
+	for _, b := range active {
+		b.mu.Lock()
+		bs := BrowserStats{PID: b.pid, Tabs: len(b.tabs), Contexts: b.contexts, Draining: b.draining}
+		b.mu.Unlock()
+		bs.Inflight, bs.Renders = b.inflight.Load(), b.uses.Load()
+		bs.Age = time.Since(b.started)
+		bs.RSS = b.rss()
+		st.Browsers = append(st.Browsers, bs)
+	}
+	if r.proxy != nil {
+		es := r.proxy.Stats()
+		st.EgressAllowed, st.EgressRefused = es.Allowed, es.Refused
+	}
+	return st
 }
 
 // start creates the browser pool and the maintenance goroutine; r.mu held.
@@ -367,12 +410,10 @@ func (r *Renderer) settle(b *browser) {
 	dead := b.isDead()
 	drain := b.draining
 	b.mu.Unlock()
-	if !idle && !dead {
-		r.mu.Unlock()
-		return
-	}
-	if !drain && !dead {
-		// Idle and healthy: keep it checked out as a warm browser.
+	if (!idle && !dead) || (!drain && !dead) {
+		// Busy, or idle and healthy (kept as a warm browser): only wake
+		// the renders waiting for room.
+		r.bumpLocked()
 		r.mu.Unlock()
 		return
 	}
