@@ -70,8 +70,9 @@ func collectLinks(root, content *html.Node, base *url.URL) []Link {
 // marking those under content (when content is part of root's tree), or
 // all of them when all is set.
 func walkLinks(root, content *html.Node, base *url.URL, baseHost string, limit int, all bool) []Link {
+	type linkKey struct{ url, text string }
 	var out []Link
-	index := make(map[string]int)
+	index := make(map[linkKey]int)
 	cache := make(map[string]resolvedHref)
 	type entry struct {
 		n         *html.Node
@@ -88,7 +89,7 @@ func walkLinks(root, content *html.Node, base *url.URL, baseHost string, limit i
 				continue
 			case atom.A, atom.Area:
 				if l, ok := makeLink(n, base, baseHost, e.inContent, cache); ok {
-					key := l.URL + "\x00" + l.Text
+					key := linkKey{l.URL, l.Text}
 					if i, dup := index[key]; dup {
 						out[i].InContent = out[i].InContent || l.InContent
 					} else {

@@ -525,6 +525,28 @@ func (sc *pageScan) element(n *html.Node, flags *int) bool {
 	return true
 }
 
+// containsASCIIFold reports whether s contains the lower-case ASCII word
+// w, ignoring ASCII case, without allocating.
+func containsASCIIFold(s, w string) bool {
+	if len(w) == 0 {
+		return true
+	}
+	first := w[0]
+	for i := 0; i+len(w) <= len(s); i++ {
+		if s[i]|0x20 != first {
+			continue
+		}
+		j := 1
+		for j < len(w) && s[i+j]|0x20 == w[j] {
+			j++
+		}
+		if j == len(w) {
+			return true
+		}
+	}
+	return false
+}
+
 // pageWrapper reports elements whose classes describe the whole page
 // ("one-sidebar", "has-comments") rather than a part of it.
 func pageWrapper(a atom.Atom) bool {
@@ -541,9 +563,8 @@ func hintsAny(cls, id string, words ...string) bool {
 		if len(s) > 256 {
 			s = s[:256]
 		}
-		ls := strings.ToLower(s)
 		for _, w := range words {
-			if strings.Contains(ls, w) {
+			if containsASCIIFold(s, w) {
 				return true
 			}
 		}

@@ -181,6 +181,10 @@ func textSep(n *html.Node, limit int, sep string) string {
 		}
 		return collapseWS(n.Data)
 	}
+	// The common case, an element holding one text node, needs no buffer.
+	if c := n.FirstChild; c != nil && c.NextSibling == nil && c.Type == html.TextNode && len(c.Data) <= limit {
+		return collapseWS(c.Data)
+	}
 	var b strings.Builder
 	stack := make([]*html.Node, 0, 16)
 	if n.FirstChild != nil {
