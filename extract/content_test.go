@@ -251,3 +251,36 @@ func TestStyleHidden(t *testing.T) {
 		assert.Equal(t, want, styleHidden(s), s)
 	}
 }
+
+func TestConcurrentExtract(t *testing.T) {
+	pages := []string{
+		page(navBlock + `<article>` + paras(4) + `</article>` + commentBlock),
+		page(`<div class="post">` + paras(2) + `</div>` + sidebarBlock),
+		page(`<table><tr><td>` + paras(3) + `</td><td>` + navBlock + `</td></tr></table>`),
+	}
+	var n Native
+	want := make([]string, len(pages))
+	for i, p := range pages {
+		want[i] = extractText(t, p, Options{}).Text
+	}
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			for k := range 20 {
+				i := (g + k) % len(pages)
+				doc, err := n.Extract(context.Background(), Input{HTML: []byte(pages[i])})
+				if err == nil && doc.Text != want[i] {
+					err = assert.AnError
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		assert.NoError(t, <-errs)
+	}
+}
