@@ -20,10 +20,24 @@ import (
 // Twitter cards, Dublin Core (DC.*, dcterms.*), plain meta tags, microdata,
 // then the markup itself (<title>, first <h1>, <time>, bylines, the URL
 // path for dates). Each field takes the first source that has it, except:
-// the title prefers og:title over JSON-LD (it is what the site shows when
-// shared), the language prefers <html lang>, and categories and tags are
-// the union of all sources. Invalid JSON-LD blocks are skipped with a
-// warning in doc.Meta.Warnings.
+//
+//   - the title prefers og:title over JSON-LD (it is what the site shows
+//     when shared), skips titles that are only the site name, and loses a
+//     site-name prefix or suffix (see cleanTitle);
+//   - the language is <html lang>, then JSON-LD inLanguage, og:locale,
+//     <meta http-equiv=content-language>, in.ContentLanguage, DC/meta
+//     language, then a guess from the body text (detectLang); a clear guess
+//     also overrules a declaration it contradicts, for the languages the
+//     guesser knows;
+//   - authors are cleaned (cleanAuthors) and bylines in the markup are
+//     tried one at a time;
+//   - categories and tags are the union of all sources;
+//   - the modified date falls back to in.LastModified, the favicon to
+//     /favicon.ico when base is known.
+//
+// Invalid JSON-LD blocks are skipped with a warning in doc.Meta.Warnings.
+// Work is bounded: the walk, the JSON-LD blocks, microdata items and every
+// collected string have caps.
 func readMetadata(root *html.Node, base *url.URL, in Input, doc *Document) {
 	if root == nil || doc == nil {
 		return
