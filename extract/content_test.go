@@ -159,6 +159,8 @@ func TestModes(t *testing.T) {
 		for _, w := range []string{"Home", prose[0], "I grew up", "All rights reserved"} {
 			assert.Contains(t, doc.Text, w)
 		}
+		doc = extractText(t, page(`<figure><img src=x><figcaption>A caption</figcaption></figure>`), Options{Mode: ModeFullPage})
+		assert.Equal(t, "A caption", doc.Text)
 	})
 	t.Run("metadata mode writes no content", func(t *testing.T) {
 		doc := extractText(t, html, Options{Mode: ModeMetadata})

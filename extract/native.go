@@ -140,7 +140,11 @@ func (n *Native) Extract(ctx context.Context, in Input) (*Document, error) {
 	if !stats.ContentFound {
 		warnings = append(warnings, "no main content found")
 	}
-	doc.Text = writeText(content)
+	if mode == ModeFullPage {
+		doc.Text = writeTextCaptions(content, true)
+	} else {
+		doc.Text = writeText(content)
+	}
 	doc.Markdown = writeMarkdown(content, base)
 	doc.HTML = writeHTML(content, base)
 	// content is a detached copy of the main content, so links are

@@ -15,10 +15,16 @@ import (
 // collapsed except inside <pre>, soft hyphens are removed, and the result
 // is always valid UTF-8 with no leading or trailing space.
 func writeText(n *html.Node) string {
+	return writeTextCaptions(n, false)
+}
+
+// writeTextCaptions is writeText, with figure captions written when
+// captions is true (full-page text keeps every visible line).
+func writeTextCaptions(n *html.Node, captions bool) string {
 	if n == nil {
 		return ""
 	}
-	var w textWriter
+	w := textWriter{captions: captions}
 	w.b.Grow(1024)
 	w.node(n)
 	return w.b.String()
@@ -31,6 +37,8 @@ type textWriter struct {
 	brk   int  // pending separator: 0 none, 1 space, 2 newline, 3 blank line, 4 tab
 	pre   int  // depth of <pre> elements
 	dirty bool // something was written
+	// captions: write <figcaption> text too.
+	captions bool
 }
 
 func (w *textWriter) sep(k int) {
@@ -86,9 +94,14 @@ func (w *textWriter) node(n *html.Node) {
 	case atom.Hr:
 		w.sep(3)
 		return
-	case atom.Iframe, atom.Video, atom.Audio, atom.Img, atom.Figcaption:
-		// Captions belong to their media, not to the running text.
+	case atom.Iframe, atom.Video, atom.Audio, atom.Img:
 		return
+	case atom.Figcaption:
+		if !w.captions {
+			// Captions belong to their media, not to the running text.
+			return
+		}
+		k = 2
 	case atom.P, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6,
 		atom.Ul, atom.Ol, atom.Dl, atom.Table, atom.Blockquote, atom.Pre,
 		atom.Figure, atom.Address:
