@@ -44,6 +44,10 @@ const (
 	// listingArticles: an element with this many <article> children is
 	// a listing (related posts, a feed), not an article.
 	listingArticles = 3
+	// maxTeaser: only <article>s shorter than this, with a link and at
+	// most two paragraphs, make a listing; full articles in a row (an
+	// endless-scroll page) do not.
+	maxTeaser = 1000
 	// listingTeasers: an element holding this many linked blocks that end
 	// in an ellipsis is a list of teasers.
 	listingTeasers = 3
@@ -72,6 +76,7 @@ type nodeInfo struct {
 	score   float32
 	nested  int32 // <article> children: three or more make a listing
 	teasers int32 // linked blocks ending in "..." in the subtree
+	paras   int32 // <p> blocks with text in the subtree
 	flags   uint32
 }
 
@@ -234,7 +239,11 @@ func (s *scorer) choose() int32 {
 			in[p].flags |= fTeaserKid
 		}
 		in[p].teasers += in[i].teasers
-		if in[i].n.DataAtom == atom.Article {
+		if in[i].flags&fPara != 0 && in[i].ownText > 0 {
+			in[i].paras++
+		}
+		in[p].paras += in[i].paras
+		if in[i].n.DataAtom == atom.Article && in[i].text < maxTeaser && in[i].link > 0 && in[i].paras <= 2 {
 			if in[p].nested++; in[p].nested == listingArticles {
 				// A list of articles is a listing of teasers.
 				in[p].flags |= fListing

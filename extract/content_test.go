@@ -116,6 +116,13 @@ func TestContentDetection(t *testing.T) {
 			notWant: []string{"headline about another story", "first words"},
 		},
 		{
+			name: "several full articles in a row",
+			html: page(navBlock + `<div class="stream"><article class="story">` + paras(5) + `</article><article class="story">` + paras(4) +
+				`</article><article class="story">` + paras(3) + `</article></div>` + footerBlock),
+			want:    prose,
+			notWant: []string{"Weather", "All rights reserved"},
+		},
+		{
 			name:    "text directly in a div with line breaks",
 			html:    page(navBlock + `<div class="post">` + prose[0] + `<br><br>` + prose[1] + `<br><br>` + prose[2] + `</div>` + footerBlock),
 			want:    []string{prose[0], prose[1], prose[2]},
