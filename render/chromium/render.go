@@ -104,8 +104,14 @@ func (r *Renderer) sharedContext(ctx context.Context) (*Context, error) {
 	r.mu.Unlock()
 	if c != nil {
 		c.mu.Lock()
-		stale := c.b != nil && (c.b.isDead() || c.b.draining)
+		b := c.b
 		c.mu.Unlock()
+		stale := false
+		if b != nil {
+			b.mu.Lock()
+			stale = b.draining || b.isDead()
+			b.mu.Unlock()
+		}
 		if !stale {
 			return c, nil
 		}

@@ -41,6 +41,49 @@ func TestRenderBasic(t *testing.T) {
 	}
 }
 
+func TestRenderConsoleErrors(t *testing.T) {
+	s := site(t, map[string]any{"/": `<!doctype html><p>x</p><script>
+console.error('bad thing', 42); console.log('fine');
+setTimeout(() => { throw new Error('uncaught boom'); }, 0);
+</script>`})
+	r := newTestRenderer(t, Config{}, s)
+	resp, err := r.Render(context.Background(), &render.Request{URL: s.URL + "/",
+		Actions: []render.Action{render.Script("await new Promise(r => setTimeout(r, 50))")}})
+	require.NoError(t, err)
+	require.Len(t, resp.ConsoleErrors, 2, "%q", resp.ConsoleErrors)
+	assert.Equal(t, "bad thing 42", resp.ConsoleErrors[0])
+	assert.Contains(t, resp.ConsoleErrors[1], "uncaught boom")
+}
+
+func TestRenderBlock(t *testing.T) {
+	s := site(t, map[string]any{
+		"/": `<!doctype html><link rel=stylesheet href="/s.css"><img src="/i.png"><script src="/ads/x.js"></script><script src="/app.js"></script><p>x</p>`,
+		"/s.css": "p{}", "/i.png": "x", "/ads/x.js": "window.ad=1", "/app.js": "window.app=1",
+	})
+	r := newTestRenderer(t, Config{}, s)
+	resp, err := r.Render(context.Background(), &render.Request{URL: s.URL + "/",
+		Block:   render.BlockSpec{Images: true, Stylesheets: true, URLPatterns: []string{"*/ads/*"}},
+		Actions: []render.Action{render.Script("return [window.ad || 0, window.app || 0]")}})
+	require.NoError(t, err)
+	assert.Equal(t, 3, resp.Network.Blocked)
+	assert.JSONEq(t, `[0,1]`, string(resp.Actions[0].Value))
+}
+
+func TestRenderArtifacts(t *testing.T) {
+	s := site(t, map[string]any{"/": `<!doctype html><h1 id=h>Title</h1><div style="height:3000px"></div>`})
+	r := newTestRenderer(t, Config{}, s)
+	resp, err := r.Render(context.Background(), &render.Request{URL: s.URL + "/",
+		Screenshot: &render.ScreenshotSpec{FullPage: true}, PDF: true, MHTML: true})
+	require.NoError(t, err)
+	assert.Equal(t, "\x89PNG", string(resp.Screenshot[:4]))
+	assert.Equal(t, "%PDF", string(resp.PDF[:4]))
+	assert.Contains(t, string(resp.MHTML), "Title")
+	resp, err = r.Render(context.Background(), &render.Request{URL: s.URL + "/",
+		Screenshot: &render.ScreenshotSpec{Selector: "#h", Format: render.FormatJPEG}})
+	require.NoError(t, err)
+	assert.Equal(t, []byte{0xff, 0xd8}, resp.Screenshot[:2])
+}
+
 func TestRenderNavigationError(t *testing.T) {
 	s := site(t, map[string]any{"/": "ok"})
 	r := newTestRenderer(t, Config{}, s)
