@@ -30,6 +30,7 @@ const (
 	fInCaption                    // has a caption ancestor-or-self
 	fEllipsis                     // a block whose text ends in "..."
 	fTeaserKid                    // a child holds a list of teasers
+	fComments                     // reader comments: never a false alarm
 )
 
 // maxClassCache bounds the per-page cache of class verdicts.
@@ -154,7 +155,7 @@ func classify(n *html.Node, cache map[string]uint32) (flags uint32, hidden bool)
 			}
 		case "itemtype":
 			if containsFoldASCII(a.Val, "Comment") {
-				flags |= fBoiler | fStrong
+				flags |= fBoiler | fStrong | fComments
 			}
 		}
 	}
@@ -176,7 +177,8 @@ const (
 	wStrong // boilerplate whatever follows
 	wDate
 	wCaption
-	wEmbed // embedded content (a tweet, a video): never boilerplate
+	wEmbed   // embedded content (a tweet, a video): never boilerplate
+	wComment // reader comments: strong, and never a false alarm
 )
 
 var exactWords = map[string]uint8{
@@ -189,14 +191,14 @@ var exactWords = map[string]uint8{
 	// strong boilerplate
 	"ad": wStrong, "ads": wStrong, "adv": wStrong, "dfp": wStrong,
 	"gpt": wStrong, "adslot": wStrong, "adunit": wStrong,
-	"disqus": wStrong, "outbrain": wStrong, "taboola": wStrong,
+	"disqus": wComment, "outbrain": wStrong, "taboola": wStrong,
 	"sidebar": wStrong, "related": wStrong, "share": wStrong,
 	"sharing": wStrong, "social": wStrong, "newsletter": wStrong,
 	"breadcrumb": wStrong, "breadcrumbs": wStrong, "recirc": wStrong,
 	"recirculation": wStrong, "trending": wStrong, "popular": wStrong,
 	"mostread": wStrong, "mostpopular": wStrong, "cookie": wStrong,
 	"cookies": wStrong, "consent": wStrong, "paywall": wStrong,
-	"comment": wStrong, "comments": wStrong, "respond": wStrong,
+	"comment": wComment, "comments": wComment, "respond": wStrong,
 	"reply": wStrong, "replies": wStrong,
 	// weak boilerplate
 	"nav": wWeak, "navbar": wWeak, "navigation": wWeak, "menu": wWeak,
@@ -246,11 +248,11 @@ func buildWordIndex() (ix [26]struct {
 }
 
 var prefixWords = [...]prefixWord{
-	{"comment", wStrong}, {"advert", wStrong}, {"sponsor", wStrong},
+	{"comment", wComment}, {"advert", wStrong}, {"sponsor", wStrong},
 	{"newsletter", wStrong}, {"subscri", wWeak}, {"recommend", wStrong},
 	{"breadcrumb", wStrong}, {"related", wStrong}, {"social", wStrong},
 	{"sharing", wStrong}, {"sharebar", wStrong}, {"sharethis", wStrong},
-	{"shareaholic", wStrong}, {"disqus", wStrong}, {"outbrain", wStrong},
+	{"shareaholic", wStrong}, {"disqus", wComment}, {"outbrain", wStrong},
 	{"taboola", wStrong}, {"sidebar", wStrong}, {"navbar", wWeak},
 	{"footer", wWeak}, {"popup", wWeak}, {"cookie", wStrong},
 	{"byline", wWeak}, {"dateline", wDate}, {"timestamp", wDate},
@@ -281,7 +283,7 @@ func classWords(v string) uint32 {
 		}
 		var lastNeg, lastPos int = -1, -1
 		lastDate := -1
-		strong, caption, embed := false, false, false
+		strong, caption, embed, comment := false, false, false, false
 		word := 0
 		j := 0
 		for j < len(name) {
@@ -341,6 +343,9 @@ func classWords(v string) uint32 {
 				caption = true
 			case wEmbed:
 				embed = true
+			case wComment:
+				lastNeg = word
+				strong, comment = true, true
 			}
 			word++
 		}
@@ -349,6 +354,9 @@ func classWords(v string) uint32 {
 			flags |= fPositive
 		} else if strong {
 			flags |= fBoiler | fStrong
+			if comment {
+				flags |= fComments
+			}
 		} else if lastNeg >= 0 {
 			flags |= fBoiler
 		} else if lastPos > lastDate {

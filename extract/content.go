@@ -260,7 +260,7 @@ func (s *scorer) choose() int32 {
 	// alarm ("has-sidebar" on the article's wrapper).
 	for i := range in {
 		f := in[i].flags
-		if f&fBoiler != 0 && (ptotal > 0 && in[i].pgood > falseAlarmShare*ptotal ||
+		if f&fBoiler != 0 && f&fComments == 0 && (ptotal > 0 && in[i].pgood > falseAlarmShare*ptotal ||
 			in[i].good > falseAlarmShare*gtotal && in[i].link*100 < in[i].text*35) {
 			f &^= fBoiler | fStrong
 			in[i].flags = f

@@ -123,6 +123,14 @@ func TestContentDetection(t *testing.T) {
 			notWant: []string{"Weather", "All rights reserved"},
 		},
 		{
+			name: "short article, long comment thread",
+			html: page(`<div class="main"><article><div class="entry">` + paras(2) + `</div></article><section id="comments" class="comments-area">` +
+				strings.Repeat(`<div class="comment-body"><p>I grew up in that town and I can tell you, the council has been promising to dredge the channel since before I was born.</p></div>`, 12) +
+				`</section></div>`),
+			want:    []string{prose[0], prose[1]},
+			notWant: []string{"I grew up"},
+		},
+		{
 			name:    "text directly in a div with line breaks",
 			html:    page(navBlock + `<div class="post">` + prose[0] + `<br><br>` + prose[1] + `<br><br>` + prose[2] + `</div>` + footerBlock),
 			want:    []string{prose[0], prose[1], prose[2]},
