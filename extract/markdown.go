@@ -140,9 +140,9 @@ func (w *mdWriter) emit(s string) {
 	if w.lineStart || w.empty {
 		w.writePrefix()
 		w.lineStart = false
-		w.space = false
+		w.space, w.softSpace = false, false
 	}
-	if w.space || w.softSpace && !w.lineStart && startsWord(s) {
+	if w.space || w.softSpace && startsWord(s) {
 		w.b.WriteByte(' ')
 	}
 	w.space, w.softSpace = false, false
