@@ -103,7 +103,10 @@ func tableRows(t *html.Node) (rows []*html.Node, caption *html.Node, headRows in
 	return rows, caption, len(head)
 }
 
-// isDataTable tells data tables from layout tables.
+// isDataTable tells data tables from layout tables: presentation roles,
+// tables holding tables or page structure (headings, several paragraphs or
+// lists, long text in a cell), a single row without headers, a single
+// non-empty cell, and tables of links and images only are layout.
 func isDataTable(t *html.Node) bool {
 	switch strings.ToLower(attrOf(t, "role")) {
 	case "presentation", "none":
@@ -125,7 +128,7 @@ func isDataTable(t *html.Node) bool {
 				th++
 			}
 			kind := cellKind(c)
-			if kind == cellNested {
+			if kind == cellNested || kind == cellBlocks {
 				return false
 			}
 			if kind != cellEmpty {
@@ -142,6 +145,10 @@ func isDataTable(t *html.Node) bool {
 	if nonEmpty <= 1 || cells <= 1 {
 		return false
 	}
+	// One row of plain cells lays out columns; data has rows.
+	if len(rows) == 1 && th == 0 && caption == nil {
+		return false
+	}
 	if caption != nil || head > 0 || th > 0 {
 		return true
 	}
@@ -153,6 +160,7 @@ const (
 	cellText
 	cellLinksOnly // only links and images
 	cellNested    // holds a table
+	cellBlocks    // holds page structure (headings, lists, several paragraphs, long text)
 )
 
 // cellKind classifies a cell's content, looking at a bounded number of
@@ -160,6 +168,7 @@ const (
 func cellKind(cell *html.Node) int {
 	kind := cellEmpty
 	budget := 512
+	paras, textLen := 0, 0
 	var walk func(n *html.Node, inLink bool) bool
 	walk = func(n *html.Node, inLink bool) bool {
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
@@ -168,6 +177,10 @@ func cellKind(cell *html.Node) int {
 			}
 			switch c.Type {
 			case html.TextNode:
+				if textLen += len(c.Data); textLen > 2000 {
+					kind = cellBlocks
+					return false
+				}
 				if strings.TrimSpace(c.Data) != "" {
 					if inLink {
 						if kind == cellEmpty {
@@ -182,6 +195,17 @@ func cellKind(cell *html.Node) int {
 				case atom.Table:
 					kind = cellNested
 					return false
+				case atom.H1, atom.H2, atom.H3, atom.H4, atom.Blockquote, atom.Pre, atom.Form, atom.Article, atom.Nav:
+					kind = cellBlocks
+					return false
+				case atom.P, atom.Ul, atom.Ol:
+					if paras++; paras >= 3 {
+						kind = cellBlocks
+						return false
+					}
+					if !walk(c, inLink) {
+						return false
+					}
 				case atom.Img, atom.Svg, atom.Picture:
 					if kind == cellEmpty {
 						kind = cellLinksOnly

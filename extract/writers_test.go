@@ -180,7 +180,9 @@ func TestCollectTables(t *testing.T) {
 <table><tr><td>only</td></tr></table>
 <table role="presentation"><tr><td>a</td><td>b</td></tr></table>
 <table><tr><td><table><tr><th>in</th><th>ner</th></tr><tr><td>1</td><td>2</td></tr></table></td><td>x</td></tr></table>
-<table><tr><th>k</th><td>v</td></tr><tr><th>k2</th><td>v2</td></tr></table>`
+<table><tr><th>k</th><td>v</td></tr><tr><th>k2</th><td>v2</td></tr></table>
+<table><tr><td>menu</td><td><h1>Article</h1><p>text</p></td></tr><tr><td>a</td><td>b</td></tr></table>
+<table><tr><td>left column</td><td>right column</td></tr></table>`
 	tables := collectTables(parseBody(t, page))
 	require.Len(t, tables, 3)
 	assert.Equal(t, Table{
