@@ -29,8 +29,7 @@ document.getElementById('p').textContent = 'after dialogs';
 for (let i = 0; i < 5; i++) window.open('/other?' + i, '_blank');
 </script><a id=a target=_blank href="/other">x</a>`,
 		"/navaway": `<!doctype html><p id=first>first document</p><script>
-window.addEventListener('load', () => { location.href = '/other'; });
-setTimeout(() => { location.href = '/other'; }, 30);
+window.addEventListener('load', () => { location.href = '/other'; setTimeout(() => { location.href = '/other'; }, 30); });
 </script>`,
 		"/other": `<!doctype html><p>other document</p>`,
 		"/loop":  `<!doctype html><p>loop</p><script>while (true) {}</script>`,

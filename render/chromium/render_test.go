@@ -57,7 +57,7 @@ setTimeout(() => { throw new Error('uncaught boom'); }, 0);
 
 func TestRenderBlock(t *testing.T) {
 	s := site(t, map[string]any{
-		"/": `<!doctype html><link rel=stylesheet href="/s.css"><img src="/i.png"><script src="/ads/x.js"></script><script src="/app.js"></script><p>x</p>`,
+		"/":      `<!doctype html><link rel=stylesheet href="/s.css"><img src="/i.png"><script src="/ads/x.js"></script><script src="/app.js"></script><p>x</p>`,
 		"/s.css": "p{}", "/i.png": "x", "/ads/x.js": "window.ad=1", "/app.js": "window.app=1",
 	})
 	r := newTestRenderer(t, Config{}, s)

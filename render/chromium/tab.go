@@ -557,6 +557,7 @@ func (t *tab) navigate(ctx context.Context, u string, idleAfterDCL time.Duration
 	t.mu.Lock()
 	t.navOpen = true
 	t.navURL = u
+	t.loader = "" // set by this navigation's frameNavigated or its answer
 	t.mu.Unlock()
 	var res struct {
 		LoaderID  string `json:"loaderId"`
@@ -650,8 +651,13 @@ func (t *tab) snapshot(ctx context.Context) (snapshot, error) {
 	if err != nil {
 		return s, err
 	}
-	err = json.Unmarshal(raw, &s)
-	return s, err
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return s, err
+	}
+	if s.URL == "" {
+		return s, errors.New("no document to read")
+	}
+	return s, nil
 }
 
 // result copies the per-render state into resp.
