@@ -185,6 +185,26 @@ func schemaFields(objs []schemaObj) metaFields {
 		if me, ok := deref(o["mainEntity"], ids).(schemaObj); ok {
 			cands = append(cands, me)
 		}
+		// Posts nested in a page or blog (microdata WebPage > blogPost)
+		// count as candidates too; other nested works (a review's
+		// itemReviewed, a page's about) describe something else.
+		for _, k := range [...]string{"blogPost", "blogPosts", "hasPart"} {
+			if len(cands) > 4*maxSchemaObjects {
+				break
+			}
+			switch t := o[k].(type) {
+			case schemaObj:
+				if schemaRank(t) >= 2 {
+					cands = append(cands, t)
+				}
+			case []any:
+				for i, e := range t {
+					if e, ok := e.(schemaObj); ok && i < 8 && schemaRank(e) >= 2 {
+						cands = append(cands, e)
+					}
+				}
+			}
+		}
 	}
 	for rank := 3; rank >= 0; rank-- {
 		for _, o := range cands {

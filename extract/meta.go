@@ -793,7 +793,16 @@ func cleanAuthors(raw []string) []string {
 		}
 		r = stripBylinePrefix(r)
 		for _, part := range splitAuthors(r) {
-			part = cutAtDate(strings.Trim(part, " .,;:-–—|•·\"'()[]"))
+			trimmed := strings.Trim(part, " .,;:-–—|•·\"'()[]")
+			part = cutAtDate(trimmed)
+			if part != trimmed {
+				// What follows a date is not more names ("Jane Doe
+				// 27/09/2018 News, Sport").
+				if part = stripLabel(stripBylinePrefix(part)); plausibleName(part) && !containsFold(out, part) {
+					out = append(out, fixShouting(part))
+				}
+				break
+			}
 			part = stripBylinePrefix(part)
 			part = stripLabel(part)
 			if !plausibleName(part) {

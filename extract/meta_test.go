@@ -214,6 +214,19 @@ func TestReadMetadataMicrodata(t *testing.T) {
 	assert.Equal(t, map[string]any{"@type": "Person", "name": "Mia Data"}, item["author"])
 }
 
+func TestReadMetadataNestedMicrodata(t *testing.T) {
+	// A blog post nested in a page item, as WordPress themes mark it.
+	page := `<body itemscope itemtype="http://schema.org/WebPage"><article itemscope itemtype="http://schema.org/BlogPosting" itemprop="blogPost">
+<div class="entry-byline"><span itemprop="author" itemscope itemtype="http://schema.org/Person"><span itemprop="name"><a rel="author" href="/a"><span itemprop="name">Carla Nunes</span></a></span></span>
+<time itemprop="datePublished" datetime="2018-09-27T09:00:40+00:00">27/09/2018</time>
+<span itemprop="articleSection"><a rel="tag" href="/c/1">Música</a>, <a rel="tag" href="/c/2">Brinquedos e Brincadeiras</a></span></div>
+</article></body>`
+	doc := readMeta(t, page, "https://blog.example/", Input{})
+	assert.Equal(t, []string{"Carla Nunes"}, doc.Authors)
+	assert.Equal(t, "2018-09-27T09:00:40Z", doc.Published)
+	assert.Equal(t, []string{"Música", "Brinquedos e Brincadeiras"}, doc.Categories)
+}
+
 func TestCleanTitle(t *testing.T) {
 	cases := []struct {
 		title, site, host, h1 string
@@ -250,6 +263,8 @@ func TestCleanAuthors(t *testing.T) {
 		{[]string{"Jane Doe, John Roe & Max Mustermann"}, []string{"Jane Doe", "John Roe", "Max Mustermann"}},
 		{[]string{"Jane Doe on March 3, 2024"}, []string{"Jane Doe"}},
 		{[]string{"Theresa May"}, []string{"Theresa May"}},
+		{[]string{"Carlos Nadalim 27/09/2018 Comente! Alfabetização, Brinquedos e Brincadeiras"}, []string{"Carlos Nadalim"}},
+		{[]string{"Ann Lee, Bo Chen, March 2, 2024"}, []string{"Ann Lee", "Bo Chen"}},
 		{[]string{"Von Hans Meier"}, []string{"Hans Meier"}},
 		{[]string{"https://twitter.com/x", "@handle", "2024-01-01", "admin"}, nil},
 		{[]string{"Jane Doe", "jane doe"}, []string{"Jane Doe"}},
