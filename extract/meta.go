@@ -447,10 +447,29 @@ func (sc *pageScan) element(n *html.Node, flags *int) bool {
 	if n.Namespace != "" {
 		return false // svg, math
 	}
-	if ip := attrOf(n, "itemprop"); ip != "" && *flags&inItem == 0 && !hasAttrOf(n, "itemscope") {
-		sc.orphanItemprop(n, ip)
+	// One look at the attributes.
+	var itemprop, cls, id string
+	itemscope := false
+	for i := range n.Attr {
+		a := &n.Attr[i]
+		if a.Namespace != "" {
+			continue
+		}
+		switch a.Key {
+		case "itemprop":
+			itemprop = a.Val
+		case "itemscope":
+			itemscope = true
+		case "class":
+			cls = a.Val
+		case "id":
+			id = a.Val
+		}
 	}
-	if hasAttrOf(n, "itemscope") && *flags&inItem == 0 && len(sc.items) < maxMicrodataItems {
+	if itemprop != "" && *flags&inItem == 0 && !itemscope {
+		sc.orphanItemprop(n, itemprop)
+	}
+	if itemscope && *flags&inItem == 0 && len(sc.items) < maxMicrodataItems {
 		sc.items = append(sc.items, n)
 		*flags |= inItem
 	}
@@ -515,8 +534,6 @@ func (sc *pageScan) element(n *html.Node, flags *int) bool {
 	}
 	// Bylines: rel=author links and elements whose class or id speaks of
 	// an author, outside comments and navigation.
-	cls := attrOf(n, "class")
-	id := attrOf(n, "id")
 	if *flags&inBoiler == 0 && (cls != "" || id != "") && !pageWrapper(n.DataAtom) && hintsAny(cls, id, "comment", "footer", "sidebar", "related") {
 		*flags |= inBoiler
 	}
