@@ -60,8 +60,10 @@ type browser struct {
 	started time.Time
 	version string // user agent reported by the browser
 
-	uses     atomic.Int64
-	inflight atomic.Int64
+	uses         atomic.Int64
+	inflight     atomic.Int64
+	failedChecks atomic.Int32
+	lastUsed     atomic.Int64 // unix nanos of the last release
 
 	deadOnce sync.Once
 	dead     chan struct{}
@@ -330,7 +332,7 @@ func (b *browser) healthy(ctx context.Context) error {
 	if b.isDead() {
 		return b.deadErr
 	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	_, err := proto.BrowserGetVersion{}.Call(b.root(ctx))
 	return err

@@ -24,6 +24,8 @@ type Context struct {
 	r       *Renderer
 	session string // non-empty for a session's context
 
+	ensureMu sync.Mutex // serializes (re)creation
+
 	mu      sync.Mutex
 	b       *browser
 	id      string // CDP browser context id
@@ -49,6 +51,8 @@ func (r *Renderer) NewContext(ctx context.Context) (*Context, error) {
 // ensure makes sure the context lives on a running browser; c.mu must
 // not be held. It reports whether the context was (re)created.
 func (c *Context) ensure(ctx context.Context) error {
+	c.ensureMu.Lock()
+	defer c.ensureMu.Unlock()
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()

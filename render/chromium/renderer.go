@@ -391,6 +391,7 @@ func (r *Renderer) acquire(ctx context.Context) (*browser, error) {
 // drains and goes back to the pool when idle.
 func (r *Renderer) release(b *browser, err error) {
 	b.inflight.Add(-1)
+	b.lastUsed.Store(time.Now().UnixNano())
 	uses := b.uses.Add(1)
 	crashed := b.isDead() || errors.Is(err, render.ErrBrowserCrashed)
 	b.mu.Lock()
@@ -435,7 +436,7 @@ func (r *Renderer) settle(b *browser) {
 		r.cfg.Logger.Warn("chromium: browser crashed; replacing it", "browser", b.id, "err", b.deadErr)
 		p.Release(b, fmt.Errorf("%w: %w", pool.ErrBroken, b.deadErr))
 	} else {
-		p.Release(b, pool.ErrBroken) // recycled: close it
+		p.Release(b, nil) // recycled (MaxUses 1 closes it)
 	}
 	r.kick()
 }
@@ -474,10 +475,26 @@ func (r *Renderer) checkBrowsers() {
 	r.mu.Lock()
 	active := append([]*browser(nil), r.active...)
 	r.mu.Unlock()
+	spare := len(active) - r.cfg.WarmBrowsers
 	for _, b := range active {
 		recycle := time.Since(b.started) > r.cfg.MaxBrowserAge || b.rss() > r.cfg.MaxBrowserRSS
+		b.mu.Lock()
+		idle := b.inflight.Load() == 0 && b.contexts == 0
+		b.mu.Unlock()
+		if spare > 0 && idle && time.Since(time.Unix(0, b.lastUsed.Load())) > time.Minute {
+			recycle = true // more browsers than WarmBrowsers, idle for a minute
+			spare--
+		}
+		// A browser that stops answering is killed after two failed
+		// checks in a row (one slow answer on a loaded machine is not
+		// enough).
 		if err := b.healthy(r.lifeCtx); err != nil && r.lifeCtx.Err() == nil {
-			b.kill()
+			if b.failedChecks.Add(1) >= 2 {
+				r.cfg.Logger.Warn("chromium: browser unresponsive; killing it", "pid", b.pid, "err", err)
+				b.kill()
+			}
+		} else {
+			b.failedChecks.Store(0)
 		}
 		if recycle {
 			b.mu.Lock()

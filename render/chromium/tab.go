@@ -518,20 +518,27 @@ func (t *tab) waitFor(ctx context.Context, cond func() (bool, time.Duration)) er
 			return nil
 		}
 		var timer <-chan time.Time
+		var tm *time.Timer
 		if wake > 0 {
-			tm := time.NewTimer(wake)
+			tm = time.NewTimer(wake)
 			timer = tm.C
-			defer tm.Stop()
 		}
+		var err error
 		select {
 		case <-ch:
 		case <-timer:
 		case <-ctx.Done():
-			return context.Cause(ctx)
+			err = context.Cause(ctx)
 		case <-t.crashed:
-			return fmt.Errorf("%w: page crashed", render.ErrBrowserCrashed)
+			err = fmt.Errorf("%w: page crashed", render.ErrBrowserCrashed)
 		case <-t.b.dead:
-			return t.b.deadErr
+			err = t.b.deadErr
+		}
+		if tm != nil {
+			tm.Stop()
+		}
+		if err != nil {
+			return err
 		}
 	}
 }
