@@ -36,7 +36,19 @@ type Context struct {
 	created time.Time
 }
 
-var _ render.Renderer = (*Context)(nil)
+var (
+	_ render.Group   = (*Context)(nil)
+	_ render.Grouper = (*Renderer)(nil)
+)
+
+// NewGroup is NewContext behind the render.Grouper interface.
+func (r *Renderer) NewGroup(ctx context.Context) (render.Group, error) {
+	c, err := r.NewContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
 
 // NewContext creates a fresh browser context with warm-tab reuse. The
 // caller must Close it.

@@ -27,21 +27,16 @@ func (s *session) close(ctx context.Context, r *Renderer) {
 	_ = s.ctx.Close(ctx)
 }
 
-// SessionInfo describes a live session.
-type SessionInfo struct {
-	ID       string    `json:"id"`
-	Created  time.Time `json:"created"`
-	LastUsed time.Time `json:"last_used"`
-}
+var _ render.SessionManager = (*Renderer)(nil)
 
 // ListSessions returns the live sessions, sorted by id.
-func (r *Renderer) ListSessions() []SessionInfo {
+func (r *Renderer) ListSessions() []render.SessionInfo {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make([]SessionInfo, 0, len(r.sessions))
+	out := make([]render.SessionInfo, 0, len(r.sessions))
 	for _, s := range r.sessions {
 		s.ctx.mu.Lock()
-		out = append(out, SessionInfo{ID: s.id, Created: s.created, LastUsed: s.ctx.lastUse})
+		out = append(out, render.SessionInfo{ID: s.id, Created: s.created, LastUsed: s.ctx.lastUse})
 		s.ctx.mu.Unlock()
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
