@@ -202,3 +202,44 @@ func normHost(h string) string {
 	h = strings.ToLower(strings.TrimSuffix(h, "."))
 	return strings.TrimPrefix(h, "www.")
 }
+
+// documentBase returns the URL relative references of the page resolve
+// against: the first <base href> of the head, resolved against base, when
+// it is an http(s) URL; otherwise base itself. Only the top levels of the
+// tree are looked at.
+func documentBase(root *html.Node, base *url.URL) *url.URL {
+	if root == nil {
+		return base
+	}
+	var head *html.Node
+	for c := root.FirstChild; c != nil && head == nil; c = c.NextSibling {
+		if isElem(c, atom.Html) {
+			for h := c.FirstChild; h != nil; h = h.NextSibling {
+				if isElem(h, atom.Head) {
+					head = h
+					break
+				}
+			}
+		}
+	}
+	if head == nil {
+		return base
+	}
+	for c := head.FirstChild; c != nil; c = c.NextSibling {
+		if !isElem(c, atom.Base) || !hasAttrOf(c, "href") {
+			continue
+		}
+		u, err := url.Parse(cleanURLRef(attrOf(c, "href")))
+		if err != nil {
+			return base
+		}
+		if base != nil {
+			u = base.ResolveReference(u)
+		}
+		if (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+			return u
+		}
+		return base
+	}
+	return base
+}

@@ -253,3 +253,20 @@ func TestCountWords(t *testing.T) {
 	assert.Equal(t, 60, readingSeconds(0, 500))
 	assert.Equal(t, 60, readingSeconds(238, 0))
 }
+
+func TestDocumentBase(t *testing.T) {
+	base := mustURL(t, "https://example.com/a/b.html")
+	cases := []struct{ page, want string }{
+		{`<head><base href="/static/"></head><body></body>`, "https://example.com/static/"},
+		{`<head><base href="https://cdn.example.org/x/"></head>`, "https://cdn.example.org/x/"},
+		{`<head><base target="_blank"><base href="javascript:alert(1)"></head>`, "https://example.com/a/b.html"},
+		{`<head></head><body><base href="/late/"></body>`, "https://example.com/a/b.html"},
+	}
+	for _, c := range cases {
+		root, err := html.Parse(strings.NewReader(c.page))
+		require.NoError(t, err)
+		assert.Equal(t, c.want, documentBase(root, base).String(), c.page)
+	}
+	root, _ := html.Parse(strings.NewReader(`<head><base href="https://cdn.example.org/"></head>`))
+	assert.Equal(t, "https://cdn.example.org/", documentBase(root, &url.URL{}).String())
+}
