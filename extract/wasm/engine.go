@@ -378,6 +378,8 @@ func (e *Engine) run(ctx context.Context, inst *instance, in extract.Input) (doc
 		return nil, true, fmt.Errorf("%w: neither document nor error", ErrBadResponse)
 	}
 	inst.docs++
+	// The engine that ran is this one, whatever the guest calls itself.
+	resp.Document.Meta.Engine = "wasm:" + e.info.Name
 	return resp.Document, false, nil
 }
 

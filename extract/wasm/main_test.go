@@ -39,7 +39,9 @@ var shared struct {
 func defaultEngine(t testing.TB) *wasm.Engine {
 	t.Helper()
 	shared.once.Do(func() {
-		shared.e, shared.err = wasm.New(context.Background(), wasm.WithPool(1, 4))
+		// A generous timeout: these tests check results, not time limits,
+		// and CI machines can be slow.
+		shared.e, shared.err = wasm.New(context.Background(), wasm.WithPool(1, 4), wasm.WithTimeout(time.Minute))
 	})
 	if shared.err != nil {
 		t.Fatal(shared.err)
@@ -64,6 +66,15 @@ func noInterruptEngine(t testing.TB) *wasm.Engine {
 		t.Fatal(noInterrupt.err)
 	}
 	return noInterrupt.e
+}
+
+// fastEngine is the uninterrupted build when a second compile is cheap,
+// and the shared engine under the race detector.
+func fastEngine(t testing.TB) *wasm.Engine {
+	if raceEnabled {
+		return defaultEngine(t)
+	}
+	return noInterruptEngine(t)
 }
 
 func closeShared() {
