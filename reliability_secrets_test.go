@@ -1,0 +1,321 @@
+package riptide_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"iter"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/riptide-go/riptide"
+	"github.com/riptide-go/riptide/fetch"
+	"github.com/riptide-go/riptide/internal/testenv"
+	"github.com/riptide-go/riptide/metrics"
+	"github.com/riptide-go/riptide/stream"
+)
+
+// Canary secrets. Each is short and plain so that only the redaction of
+// its place (userinfo, a secret-named query key, a header) can hide it,
+// not a heuristic on long random-looking values.
+const (
+	canaryUser   = "zqcanaryusr"
+	canaryToken  = "zqcanarytok"
+	canarySig    = "zqcanarysig"
+	canaryAuth   = "zqcanaryauth"
+	canaryCookie = "zqcanarycookie"
+	canaryAPIKey = "zqcanaryapikey"
+	canaryProxy  = "zqcanaryproxy"
+)
+
+var canaries = []string{canaryUser, canaryToken, canarySig, canaryAuth, canaryCookie, canaryAPIKey, canaryProxy}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) Bytes() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return bytes.Clone(s.b.Bytes())
+}
+
+// relArticle is a page the native extractor keeps as an article.
+func relArticle(w http.ResponseWriter, title string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	var b strings.Builder
+	fmt.Fprintf(&b, "<!doctype html><html><head><title>%s</title></head><body><article><h1>%s</h1>", title, title)
+	for i := range 6 {
+		fmt.Fprintf(&b, "<p>Paragraph %d of %s: tides rise and fall twice a day as the moon pulls the oceans, and the coast answers with currents, bars and pools that change with every season.</p>", i, title)
+	}
+	b.WriteString("</article></body></html>")
+	_, _ = io.WriteString(w, b.String())
+}
+
+// recordingServer serves pages and keeps every request it received
+// (request line and headers) for the canary scan.
+type recordingServer struct {
+	*httptest.Server
+	mu  sync.Mutex
+	log bytes.Buffer
+}
+
+func newRecordingServer(t *testing.T, h func(w http.ResponseWriter, r *http.Request)) *recordingServer {
+	rs := &recordingServer{}
+	rs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		dump, _ := httputil.DumpRequest(r, false)
+		rs.mu.Lock()
+		rs.log.Write(dump)
+		rs.mu.Unlock()
+		h(w, r)
+	}))
+	t.Cleanup(rs.Close)
+	return rs
+}
+
+func (rs *recordingServer) received() []byte {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	return bytes.Clone(rs.log.Bytes())
+}
+
+// forwardProxy is a plain HTTP forward proxy that checks its credentials.
+func forwardProxy(t *testing.T, user, pass string) *httptest.Server {
+	p := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, pw, ok := parseProxyAuth(r.Header.Get("Proxy-Authorization")); !ok || u != user || pw != pass {
+			w.Header().Set("Proxy-Authenticate", `Basic realm="test"`)
+			w.WriteHeader(http.StatusProxyAuthRequired)
+			return
+		}
+		out := r.Clone(r.Context())
+		out.RequestURI = ""
+		out.Header.Del("Proxy-Authorization")
+		resp, err := http.DefaultTransport.RoundTrip(out)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		for k, vs := range resp.Header {
+			w.Header()[k] = vs
+		}
+		w.WriteHeader(resp.StatusCode)
+		_, _ = io.Copy(w, resp.Body)
+	}))
+	t.Cleanup(p.Close)
+	return p
+}
+
+func parseProxyAuth(h string) (user, pass string, ok bool) {
+	r := &http.Request{Header: http.Header{"Authorization": {h}}}
+	return r.BasicAuth()
+}
+
+// TestReliabilitySecretsNeverLeak plants canary secrets in URL userinfo,
+// secret-named query values, Authorization, Cookie and custom headers and
+// a proxy's credentials, drives them through successes, HTTP errors,
+// timeouts, refusals and a cross-origin redirect, and looks for them in
+// every output the Client has: its log at debug level, error strings,
+// NDJSON and SSE events, Prometheus text, Health, the bytes of the store
+// file on disk, and the requests the other origin received.
+func TestReliabilitySecretsNeverLeak(t *testing.T) {
+	other := newRecordingServer(t, func(w http.ResponseWriter, r *http.Request) { relArticle(w, "Other origin") })
+	origin := newRecordingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/redirect":
+			http.Redirect(w, r, other.URL+"/landing", http.StatusFound)
+		case "/missing":
+			http.NotFound(w, r)
+		case "/slow":
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+		default:
+			relArticle(w, "Tide tables "+r.URL.Path)
+		}
+	})
+	proxy := forwardProxy(t, "proxyuser", canaryProxy)
+	proxyURL := strings.Replace(proxy.URL, "http://", "http://proxyuser:"+canaryProxy+"@", 1)
+	deadProxyURL := "http://proxyuser:" + canaryProxy + "@127.0.0.1:1"
+
+	var logBuf syncBuffer
+	log := slog.New(slog.NewJSONHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	reg := metrics.NewRegistry()
+	dir := t.TempDir()
+	ctx := context.Background()
+
+	secretHeaders := http.Header{
+		"Authorization": {"Bearer " + canaryAuth},
+		"Cookie":        {"sid=" + canaryCookie},
+		"X-Api-Key":     {canaryAPIKey},
+	}
+	tokenQuery := "?access_token=" + canaryToken + "&sig=" + canarySig
+
+	c, err := riptide.New(riptide.AllowPrivateNetworks(), riptide.WithLogger(log), riptide.WithMetrics(reg),
+		riptide.WithCacheDir(dir), riptide.WithResultCache(64, time.Hour), riptide.WithRetries(0), riptide.WithTimeout(2*time.Second))
+	require.NoError(t, err)
+
+	newProxied := func(proxy string) *riptide.Client {
+		f, err := fetch.New(fetch.Config{AllowPrivateNetworks: true, ProxyURL: proxy, Logger: log, ConnectTimeout: time.Second})
+		require.NoError(t, err)
+		pc, err := riptide.New(riptide.AllowPrivateNetworks(), riptide.WithFetcher(f), riptide.WithLogger(log),
+			riptide.WithMetrics(reg), riptide.WithRetries(0), riptide.WithTimeout(2*time.Second))
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = pc.Close(); _ = f.Close() })
+		return pc
+	}
+	proxied, deadProxied := newProxied(proxyURL), newProxied(deadProxyURL)
+
+	userinfoURL := strings.Replace(origin.URL, "http://", "http://admin:"+canaryUser+"@", 1) + "/page"
+	type call struct {
+		name   string
+		client *riptide.Client
+		url    string
+		opts   []riptide.RequestOption
+		wantOK bool
+	}
+	calls := []call{
+		{"query tokens, cached", c, origin.URL + "/article" + tokenQuery, nil, true},
+		{"query tokens, from cache", c, origin.URL + "/article" + tokenQuery, nil, true},
+		{"query tokens, wasm engine", c, origin.URL + "/wasm" + tokenQuery, []riptide.RequestOption{riptide.WithRequestEngine(riptide.EngineWASM)}, true},
+		{"secret headers", c, origin.URL + "/private", []riptide.RequestOption{riptide.WithHeader(secretHeaders)}, true},
+		{"secret headers, cross-origin redirect", c, origin.URL + "/redirect" + tokenQuery, []riptide.RequestOption{riptide.WithHeader(secretHeaders)}, true},
+		{"userinfo refused", c, userinfoURL, nil, false},
+		{"userinfo refused with token", c, strings.Replace(userinfoURL, "/page", "/page"+tokenQuery, 1), []riptide.RequestOption{riptide.WithHeader(secretHeaders)}, false},
+		{"http error", c, origin.URL + "/missing" + tokenQuery, []riptide.RequestOption{riptide.WithHeader(secretHeaders)}, false},
+		{"timeout", c, origin.URL + "/slow" + tokenQuery, []riptide.RequestOption{riptide.WithHeader(secretHeaders)}, false},
+		{"unreachable", c, "http://127.0.0.1:1/page" + tokenQuery, []riptide.RequestOption{riptide.WithHeader(secretHeaders)}, false},
+		{"through proxy", proxied, origin.URL + "/proxied" + tokenQuery, []riptide.RequestOption{riptide.WithHeader(secretHeaders)}, true},
+		{"dead proxy", deadProxied, origin.URL + "/proxied" + tokenQuery, []riptide.RequestOption{riptide.WithHeader(secretHeaders)}, false},
+	}
+	type outcome struct {
+		res *riptide.Result
+		err error
+	}
+	var outcomes []outcome
+	var errText bytes.Buffer
+	for _, cl := range calls {
+		res, err := cl.client.Extract(ctx, cl.url, cl.opts...)
+		if cl.wantOK {
+			require.NoError(t, err, cl.name)
+		} else {
+			require.Error(t, err, cl.name)
+			fmt.Fprintf(&errText, "%s: %v\n%+v\n%#v\n", cl.name, err, err, err)
+		}
+		outcomes = append(outcomes, outcome{res, err})
+	}
+	res, err := c.ExtractHTML(ctx, origin.URL+"/given"+tokenQuery, []byte("<html><body><article><p>Given page with a link to <a href=\"/next\">next</a>.</p></article></body></html>"))
+	require.NoError(t, err)
+	outcomes = append(outcomes, outcome{res, nil})
+
+	// A crawl whose seeds carry the secrets.
+	crawl := c.Crawl(ctx, riptide.CrawlRequest{URLs: []string{origin.URL + "/seed" + tokenQuery, origin.URL + "/missing" + tokenQuery}})
+	for res, err := range crawl {
+		outcomes = append(outcomes, outcome{res, err})
+		if err != nil {
+			fmt.Fprintf(&errText, "crawl: %v\n", err)
+		}
+	}
+
+	seq := func() iter.Seq2[*riptide.Result, error] {
+		return func(yield func(*riptide.Result, error) bool) {
+			for _, o := range outcomes {
+				if !yield(o.res, o.err) {
+					return
+				}
+			}
+		}
+	}
+	var ndjson bytes.Buffer
+	require.NoError(t, stream.NDJSON(ctx, &ndjson, riptide.Events(ctx, seq(), "extract")))
+	sse := httptest.NewRecorder()
+	require.NoError(t, stream.SSE(ctx, sse, httptest.NewRequest(http.MethodGet, "/events", nil), riptide.Events(ctx, seq(), "extract")))
+	var results bytes.Buffer
+	for _, o := range outcomes {
+		if o.res != nil {
+			ev, err := json.Marshal(riptide.ResultEvent(o.res))
+			require.NoError(t, err)
+			results.Write(ev)
+		} else {
+			ev, err := json.Marshal(riptide.ErrorEvent(o.err))
+			require.NoError(t, err)
+			results.Write(ev)
+		}
+	}
+	var prom bytes.Buffer
+	require.NoError(t, reg.WritePrometheus(&prom))
+	health, err := json.Marshal([]riptide.Health{c.Health(ctx), proxied.Health(ctx), deadProxied.Health(ctx)})
+	require.NoError(t, err)
+
+	require.NoError(t, c.Close())
+	var disk bytes.Buffer
+	require.NoError(t, filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		disk.Write(b)
+		return err
+	}))
+	require.Positive(t, disk.Len(), "the store file was written")
+
+	places := []struct {
+		name string
+		data []byte
+	}{
+		{"log", logBuf.Bytes()},
+		{"errors", errText.Bytes()},
+		{"ndjson", ndjson.Bytes()},
+		{"sse", sse.Body.Bytes()},
+		{"events", results.Bytes()},
+		{"metrics", prom.Bytes()},
+		{"health", health},
+		{"disk", disk.Bytes()},
+		{"other origin", other.received()},
+	}
+	// The checks can fail: the secrets did travel where they belong.
+	mine := origin.received()
+	for _, s := range []string{canaryToken, canarySig, canaryAuth, canaryCookie, canaryAPIKey} {
+		require.Contains(t, string(mine), s, "the origin received %s", s)
+	}
+	require.Contains(t, string(other.received()), "/landing", "the redirect reached the other origin")
+	require.Contains(t, logBuf.b.String(), "fetched", "the log holds debug records")
+	require.Contains(t, ndjson.String(), `"type":"summary"`)
+	require.Contains(t, prom.String(), "riptide_requests_total")
+
+	found := 0
+	for _, p := range places {
+		require.NotEmpty(t, p.data, p.name)
+		for _, s := range canaries {
+			if n := bytes.Count(p.data, []byte(s)); n > 0 {
+				found += n
+				i := bytes.Index(p.data, []byte(s))
+				t.Errorf("canary %s found %d times in %s, e.g. …%s…", s, n, p.name, p.data[max(0, i-120):min(len(p.data), i+60)])
+			}
+		}
+	}
+	testenv.Figure(t, "canaries", "found", found, "places", len(places), "secrets", len(canaries), "calls", len(calls)+3)
+	assert.Zero(t, found, "secrets leaked")
+}
