@@ -19,7 +19,10 @@ import (
 // Time and memory stay linear in the input: a token larger than
 // maxTokenBytes ends the scan with ErrResourceLimit, and ctx is checked
 // every 1024 tokens.
-func scanTokens(ctx context.Context, b []byte) (*html.Node, error) {
+//
+// At most maxParas paragraphs are made; past them, text joins the last
+// one, so that the tree stays small whatever the page.
+func scanTokens(ctx context.Context, b []byte, maxParas int) (*html.Node, error) {
 	z := html.NewTokenizer(bytes.NewReader(b))
 	z.SetMaxBuf(maxTokenBytes)
 	doc := &html.Node{Type: html.DocumentNode}
@@ -33,16 +36,24 @@ func scanTokens(ctx context.Context, b []byte) (*html.Node, error) {
 	var para strings.Builder
 	var title strings.Builder
 	space := false
+	paras := 0
 	flush := func() {
 		if para.Len() == 0 {
 			return
 		}
+		if paras >= maxParas-1 {
+			// Over budget: keep collecting into one last paragraph.
+			para.WriteByte('\n')
+			return
+		}
+		paras++
 		p := newElement(atom.P)
 		p.AppendChild(&html.Node{Type: html.TextNode, Data: para.String()})
 		body.AppendChild(p)
 		para.Reset()
 		space = false
 	}
+	var nameBuf [16]byte
 	var skip atom.Atom // a dropped element being skipped, until its end tag
 	skipDepth := 0
 	inTitle := false
@@ -57,6 +68,7 @@ func scanTokens(ctx context.Context, b []byte) (*html.Node, error) {
 		case html.ErrorToken:
 			err := z.Err()
 			if errors.Is(err, io.EOF) {
+				maxParas = paras + 2 // the last flush always lands
 				flush()
 				if title.Len() > 0 {
 					t := newElement(atom.Title)
@@ -93,8 +105,8 @@ func scanTokens(ctx context.Context, b []byte) (*html.Node, error) {
 				para.WriteByte(c)
 			}
 		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
-			name, _ := z.TagName()
-			a := atom.Lookup(name)
+			// The tag name read from the raw token: TagName copies.
+			a := atom.Lookup(rawTagName(z.Raw(), nameBuf[:0]))
 			if skip != 0 {
 				if a == skip {
 					if tt == html.StartTagToken {
@@ -135,4 +147,34 @@ func voidTag(a atom.Atom) bool {
 		return true
 	}
 	return false
+}
+
+// rawTagName returns the lowercased name of the tag token raw ("<DIV
+// class=x>", "</p>"), in buf when it needs lowering. Names longer than
+// buf are returned as they are: no known element is that long.
+func rawTagName(raw, buf []byte) []byte {
+	i := 1
+	if i < len(raw) && raw[i] == '/' {
+		i++
+	}
+	j := i
+	for j < len(raw) && raw[j] != '>' && raw[j] != '/' && !isHTMLSpace(raw[j]) {
+		j++
+	}
+	name := raw[i:j]
+	for k, c := range name {
+		if c >= 'A' && c <= 'Z' {
+			if len(name) > cap(buf) {
+				return name
+			}
+			buf = append(buf[:0], name...)
+			for ; k < len(buf); k++ {
+				if buf[k] >= 'A' && buf[k] <= 'Z' {
+					buf[k] += 'a' - 'A'
+				}
+			}
+			return buf
+		}
+	}
+	return name
 }

@@ -68,8 +68,12 @@ func (n *Native) Extract(ctx context.Context, in Input) (*Document, error) {
 	if !looksLikeMarkup(in.HTML) {
 		return nil, ErrInvalidHTML
 	}
+	limit := in.Options.MaxNodes
+	if limit <= 0 {
+		limit = defaultMaxNodes
+	}
 	page := toUTF8(in.HTML, in.ContentType)
-	root, degraded, err := parsePage(ctx, page)
+	root, degraded, err := parsePage(ctx, page, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -92,10 +96,6 @@ func (n *Native) Extract(ctx context.Context, in Input) (*Document, error) {
 		return doc, nil
 	}
 
-	limit := in.Options.MaxNodes
-	if limit <= 0 {
-		limit = defaultMaxNodes
-	}
 	s := getScorer(ctx, limit)
 	defer putScorer(s)
 	s.title = pageTitle(root)

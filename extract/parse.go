@@ -72,16 +72,24 @@ const errTooDeepText = "open stack of elements exceeds"
 // parsePage parses b (UTF-8). When the tree parser gives up (nesting
 // deeper than it allows, or any other parser error), the page is scanned
 // token by token instead, and degraded is true.
-func parsePage(ctx context.Context, b []byte) (root *html.Node, degraded bool, err error) {
-	root, err = html.ParseWithOptions(&ctxReader{ctx: ctx, b: b})
-	if err == nil {
-		return root, false, nil
+//
+// A page with more tags than maxNodes is not parsed as a tree at all (the
+// tree would cost memory in proportion): it is scanned, and degraded.
+func parsePage(ctx context.Context, b []byte, maxNodes int) (root *html.Node, degraded bool, err error) {
+	var perr error
+	if bytes.Count(b, []byte{'<'}) <= maxNodes {
+		root, err = html.ParseWithOptions(&ctxReader{ctx: ctx, b: b})
+		if err == nil {
+			return root, false, nil
+		}
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, false, cerr
+		}
+		perr = err
+	} else {
+		perr = errResourcef("more than %d tags", maxNodes)
 	}
-	if cerr := ctx.Err(); cerr != nil {
-		return nil, false, cerr
-	}
-	perr := err
-	root, err = scanTokens(ctx, b)
+	root, err = scanTokens(ctx, b, max(maxNodes/8, 2))
 	if err != nil {
 		if errors.Is(err, ErrResourceLimit) || ctx.Err() != nil {
 			return nil, false, err

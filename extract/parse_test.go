@@ -114,7 +114,7 @@ func TestContextCancelled(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 
 	// The token scan checks ctx too.
-	_, err = scanTokens(ctx, deepPage(5000))
+	_, err = scanTokens(ctx, deepPage(5000), 100)
 	assert.ErrorIs(t, err, context.Canceled)
 }
 
@@ -165,6 +165,7 @@ func BenchmarkPathological(b *testing.B) {
 		"text-8MiB": []byte(`<html><body><p>` + strings.Repeat("word ", 8<<20/5) + `</p></body></html>`),
 		"many-p-1M": []byte(page(strings.Repeat("<p>a</p>", 1<<20/8))),
 		"attr-60MiB": []byte(`<html><body><p data-blob="` + strings.Repeat("y", 60<<20) + `">` + prose[0] + `</p></body></html>`),
+		"tags-32MB":  []byte(page(strings.Repeat("<p>a</p>", 4<<20))),
 		"page-100MB": append([]byte("<html><body><p>"), make([]byte, 100_000_000)...),
 	}
 	for name, in := range cases {
