@@ -160,10 +160,10 @@ func TestOutputValidUTF8(t *testing.T) {
 // their size.
 func BenchmarkPathological(b *testing.B) {
 	cases := map[string][]byte{
-		"deep-100k": deepPage(100_000),
-		"attr-8MiB": []byte(`<html><body><div title="` + strings.Repeat("x", 8<<20) + `">` + prose[0] + `</div></body></html>`),
-		"text-8MiB": []byte(`<html><body><p>` + strings.Repeat("word ", 8<<20/5) + `</p></body></html>`),
-		"many-p-1M": []byte(page(strings.Repeat("<p>a</p>", 1<<20/8))),
+		"deep-100k":  deepPage(100_000),
+		"attr-8MiB":  []byte(`<html><body><div title="` + strings.Repeat("x", 8<<20) + `">` + prose[0] + `</div></body></html>`),
+		"text-8MiB":  []byte(`<html><body><p>` + strings.Repeat("word ", 8<<20/5) + `</p></body></html>`),
+		"many-p-1M":  []byte(page(strings.Repeat("<p>a</p>", 1<<20/8))),
 		"attr-60MiB": []byte(`<html><body><p data-blob="` + strings.Repeat("y", 60<<20) + `">` + prose[0] + `</p></body></html>`),
 		"tags-32MB":  []byte(page(strings.Repeat("<p>a</p>", 4<<20))),
 		"page-100MB": append([]byte("<html><body><p>"), make([]byte, 100_000_000)...),
