@@ -141,7 +141,11 @@ func readMetadata(root *html.Node, base *url.URL, in Input, doc *Document) {
 		markup.published = parseDate(sc.timeAny)
 	}
 	if markup.published == "" {
-		markup.published = dateFromURLPath(base.Path)
+		p := base.Path
+		if u, err := url.Parse(in.URL); err == nil && in.URL != "" {
+			p = u.Path // the page's own address, not a <base href>
+		}
+		markup.published = dateFromURLPath(p)
 	}
 	srcs := []*metaFields{&ld, &og, &tw, &dc, &plain, &md, &markup}
 
