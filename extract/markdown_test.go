@@ -57,6 +57,7 @@ func TestWriteMarkdown(t *testing.T) {
 		{"empty link dropped", `<p>a<a href="/x"></a>b</p>`, "ab"},
 		{"images", `<p><img src="/i.png" alt="An [image]"> <img data-src="lazy.jpg" src="data:image/gif;base64,R0lGOD"></p>`,
 			`![An \[image\]](https://example.com/i.png) ![](https://example.com/a/lazy.jpg)`},
+		{"picture without img src", `<picture><source srcset="/a.webp 1x, /b.webp 2x"><img alt="p"></picture>`, "![p](https://example.com/b.webp)"},
 		{"linked image", `<a href="/big.png"><img src="/small.png" alt="pic"></a>`,
 			"[![pic](https://example.com/small.png)](https://example.com/big.png)"},
 		{"unordered list", `<ul><li>one</li><li>two<ul><li>two.a</li><li>two.b</li></ul></li><li>three</li></ul>`,

@@ -213,7 +213,8 @@ func imageSrc(n *html.Node, base *url.URL) string {
 }
 
 // bestImageURL returns the URL to show for an img: the src (or a lazy
-// variant), else the best srcset candidate.
+// variant), else the best srcset candidate of the img or of its
+// <picture> sources.
 func bestImageURL(n *html.Node, base *url.URL) string {
 	if u := imageSrc(n, base); u != "" {
 		return u
@@ -221,6 +222,15 @@ func bestImageURL(n *html.Node, base *url.URL) string {
 	var cands []SrcsetCandidate
 	for _, a := range lazySrcsetAttrs {
 		cands = appendSrcset(cands, attrOf(n, a), base)
+	}
+	if len(cands) == 0 && isElem(n.Parent, atom.Picture) {
+		for c := n.Parent.FirstChild; c != nil; c = c.NextSibling {
+			if isElem(c, atom.Source) {
+				for _, a := range lazySrcsetAttrs {
+					cands = appendSrcset(cands, attrOf(c, a), base)
+				}
+			}
+		}
 	}
 	return bestCandidate(cands)
 }
