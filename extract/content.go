@@ -388,6 +388,11 @@ func (cp *copier) children(src, dst *html.Node, idx *int32) {
 			info := &in[i]
 			if !cp.keep(i) {
 				*idx = info.end
+				if info.text > maxLabel {
+					// A heading right above dropped boilerplate
+					// ("Related stories", "More from us") is its title.
+					dropHeadingBefore(dst)
+				}
 				continue
 			}
 			*idx = i + 1
@@ -413,6 +418,54 @@ func (cp *copier) children(src, dst *html.Node, idx *int32) {
 			cp.children(c, n, idx)
 			*idx = info.end
 		}
+	}
+	// A heading left last in its block, after other kept elements, heads
+	// nothing that was kept. (A heading alone in a wrapper is not.)
+	if dst.FirstChild != nil && dst.FirstChild != dst.LastChild {
+		if first := firstElementChild(dst); first != nil && first != lastElementChild(dst) {
+			dropHeadingBefore(dst)
+		}
+	}
+}
+
+func firstElementChild(n *html.Node) *html.Node {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode {
+			return c
+		}
+	}
+	return nil
+}
+
+func lastElementChild(n *html.Node) *html.Node {
+	for c := n.LastChild; c != nil; c = c.PrevSibling {
+		if c.Type == html.ElementNode {
+			return c
+		}
+	}
+	return nil
+}
+
+// dropHeadingBefore removes the last element child of dst when it is a
+// short heading with nothing but white space after it.
+func dropHeadingBefore(dst *html.Node) {
+	last := dst.LastChild
+	for last != nil && last.Type == html.TextNode && collapsedLen(last.Data) == 0 {
+		last = last.PrevSibling
+	}
+	if last == nil || last.Type != html.ElementNode {
+		return
+	}
+	switch last.DataAtom {
+	case atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+	default:
+		return
+	}
+	if len(writeText(last)) <= maxLabel+20 {
+		for dst.LastChild != last {
+			dst.RemoveChild(dst.LastChild)
+		}
+		dst.RemoveChild(last)
 	}
 }
 

@@ -131,6 +131,15 @@ func TestContentDetection(t *testing.T) {
 			notWant: []string{"I grew up"},
 		},
 		{
+			name: "headings of dropped boxes go, section headings stay",
+			html: page(`<div class="body">` + para(0) + `<div class="sub"><h2>The channel</h2></div>` + para(1) +
+				`<h3>Tides</h3><div class="ad">Advertisement</div>` + para(2) +
+				`<h3>More from the coast</h3><ul><li><a href="/1">Lighthouse keeper retires after forty years</a></li><li><a href="/2">Ferry strike called off</a></li><li><a href="/3">New quay opens</a></li></ul>` +
+				para(3) + `<h4>Share this</h4></div>`),
+			want:    []string{"The channel", "Tides", prose[0], prose[3]},
+			notWant: []string{"More from the coast", "Lighthouse keeper", "Share this", "Advertisement"},
+		},
+		{
 			name:    "text directly in a div with line breaks",
 			html:    page(navBlock + `<div class="post">` + prose[0] + `<br><br>` + prose[1] + `<br><br>` + prose[2] + `</div>` + footerBlock),
 			want:    []string{prose[0], prose[1], prose[2]},
