@@ -29,7 +29,7 @@ var baseFlags = []string{
 	"--no-first-run", "--disable-background-networking",
 	"--disable-component-update", "--disable-sync",
 	"--no-default-browser-check", "--disable-dev-shm-usage",
-	"--disable-breakpad", "--disable-extensions", "--disable-default-apps",
+	"--disable-breakpad", "--disable-crash-reporter", "--disable-extensions", "--disable-default-apps",
 	"--disable-hang-monitor", "--disable-renderer-backgrounding",
 	"--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows",
 	"--disable-ipc-flooding-protection", "--metrics-recording-only",
@@ -286,8 +286,21 @@ func (b *browser) reap(ctx context.Context) {
 		case <-time.After(5 * time.Second):
 		}
 	}
-	// Children may outlive the main process for a moment.
-	killTree(b.pid)
+	// Children may outlive the main process for a moment: kill what is
+	// left of the tree and wait (briefly) until it is gone.
+	for deadline := time.Now().Add(2 * time.Second); ; {
+		killTree(b.pid)
+		live := 0
+		for _, p := range processTree(b.pid) {
+			if p.pid != b.pid && p.state != 'Z' {
+				live++
+			}
+		}
+		if live == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if b.ws != nil {
 		_ = b.ws.Close()
 	}

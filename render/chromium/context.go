@@ -94,7 +94,7 @@ func (c *Context) ensure(ctx context.Context) error {
 	b.mu.Lock()
 	b.contexts++
 	b.mu.Unlock()
-	c.r.release(b, err) // the context, not the render, pins the browser now
+	c.r.releaseN(b, err, 0) // the context, not a render, pins the browser now
 	if err != nil {
 		c.unpin(b)
 		return err

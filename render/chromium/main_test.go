@@ -74,7 +74,7 @@ func isChrome(p procInfo) bool {
 // leftover waits briefly for Chromium processes not in before to go away
 // and returns those that remain.
 func leftover(before map[int]bool) []int {
-	deadline := time.Now().Add(3 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var left []int
 		for pid := range chromePIDs() {

@@ -131,7 +131,15 @@ func (r *Renderer) sharedContext(ctx context.Context) (*Context, error) {
 		_ = nc.Close(ctx)
 	}
 	if c != nil && cur != c {
-		go func() { _ = c.Close(context.Background()) }()
+		// The old context drains in the background: renders still using
+		// it finish first only if they are quick; Close bounds the wait.
+		r.bg.Add(1)
+		go func() {
+			defer r.bg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = c.Close(ctx)
+		}()
 	}
 	return cur, nil
 }

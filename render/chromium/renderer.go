@@ -389,10 +389,14 @@ func (r *Renderer) acquire(ctx context.Context) (*browser, error) {
 // release ends one render's use of b. A crashed browser is discarded
 // (and replaced in the background); a browser past its render count
 // drains and goes back to the pool when idle.
-func (r *Renderer) release(b *browser, err error) {
+func (r *Renderer) release(b *browser, err error) { r.releaseN(b, err, 1) }
+
+// releaseN is release counting n renders (0 for work that is not a
+// render, such as creating a context).
+func (r *Renderer) releaseN(b *browser, err error, n int64) {
 	b.inflight.Add(-1)
 	b.lastUsed.Store(time.Now().UnixNano())
-	uses := b.uses.Add(1)
+	uses := b.uses.Add(n)
 	crashed := b.isDead() || errors.Is(err, render.ErrBrowserCrashed)
 	b.mu.Lock()
 	if crashed || uses >= int64(r.cfg.MaxRendersPerBrowser) {
