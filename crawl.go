@@ -111,6 +111,18 @@ const (
 	defaultReorderBuffer    = 64
 )
 
+// Validate checks the request as Crawl would, without crawling: it
+// returns an error matching [ErrValidation] that names the bad field.
+func (r CrawlRequest) Validate() error {
+	if _, err := planCrawlRequest(r, EngineStatic); err != nil {
+		return &Error{Kind: KindValidation, Op: "crawl", Err: err}
+	}
+	return nil
+}
+
+// errMaxDuration ends a crawl whose MaxDuration passed: a normal end.
+var errMaxDuration = errors.New("crawl max duration reached")
+
 // crawlPlan is a validated CrawlRequest.
 type crawlPlan struct {
 	CrawlRequest
@@ -120,12 +132,18 @@ type crawlPlan struct {
 }
 
 func (c *Client) planCrawl(req CrawlRequest) (*crawlPlan, error) {
+	return planCrawlRequest(req, c.cfg.engine)
+}
+
+// planCrawlRequest validates req and fills its defaults; engine is the
+// engine used when req names none.
+func planCrawlRequest(req CrawlRequest, engine Engine) (*crawlPlan, error) {
 	p := &crawlPlan{CrawlRequest: req}
 	if len(req.URLs) == 0 {
 		return nil, errors.New("no seed urls")
 	}
 	if p.Engine == "" {
-		p.Engine = c.cfg.engine
+		p.Engine = engine
 	}
 	if !p.Engine.Valid() {
 		return nil, fmt.Errorf("unknown engine %q", p.Engine)
@@ -280,7 +298,7 @@ func (c *Client) Crawl(ctx context.Context, req CrawlRequest) iter.Seq2[*Result,
 		}
 		if plan.MaxDuration > 0 {
 			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, plan.MaxDuration)
+			ctx, cancel = context.WithTimeoutCause(ctx, plan.MaxDuration, errMaxDuration)
 			defer cancel()
 		}
 		c.runCrawl(ctx, plan, yield)
@@ -413,7 +431,7 @@ loop:
 	close(jobs)
 	cancel()
 	_ = g.Wait()
-	if !stopped && parent.Err() != nil {
+	if !stopped && parent.Err() != nil && !errors.Is(context.Cause(parent), errMaxDuration) {
 		yield(nil, newError("crawl", "", c.cause(parent, parent.Err())))
 	}
 }

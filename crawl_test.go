@@ -287,3 +287,19 @@ func TestCrawlSitemapSeeds(t *testing.T) {
 	}
 	assert.Len(t, pages, 5)
 }
+
+func TestCrawlMaxDurationEndsNormally(t *testing.T) {
+	site := riptidetest.NewSite()
+	defer site.Close()
+	c := newClient(t)
+	start := time.Now()
+	pages, errs := collect(t, c.Crawl(context.Background(), riptide.CrawlRequest{
+		URLs:        []string{site.URL("/about.html"), site.URL("/slow?ms=10000")},
+		MaxDuration: 300 * time.Millisecond,
+	}))
+	assert.Less(t, time.Since(start), 5*time.Second)
+	assert.Empty(t, errs, "running out of time is the crawl's normal end, not an error")
+	assert.Len(t, pages, 1)
+	assert.NoError(t, riptide.CrawlRequest{URLs: []string{"https://example.org/"}}.Validate())
+	assert.ErrorIs(t, riptide.CrawlRequest{}.Validate(), riptide.ErrValidation)
+}

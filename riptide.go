@@ -359,6 +359,11 @@ func (c *Client) extractInto(ctx context.Context, ex extract.Extractor, res *Res
 	if doc == nil {
 		return fmt.Errorf("%w: extractor returned no document", extract.ErrNoContent)
 	}
+	// The page address may carry credentials; a Result never does.
+	doc.URL = redact.URL(doc.URL)
+	if doc.CanonicalURL != "" {
+		doc.CanonicalURL = redact.URL(doc.CanonicalURL)
+	}
 	for _, d := range doc.Robots {
 		switch d {
 		case "noindex", "none":

@@ -107,7 +107,7 @@ func defaultFileConfig() fileConfig {
 	c.Timeouts.Min = duration(5 * time.Second)
 	c.Timeouts.Max = duration(60 * time.Second)
 	c.Timeouts.Default = duration(30 * time.Second)
-	c.Timeouts.Retries = 3
+	c.Timeouts.Retries = 2
 	c.Crawl.Concurrency = 8
 	c.Crawl.PerHost = 2
 	c.Crawl.MaxPages = 1000

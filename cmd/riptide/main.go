@@ -3,6 +3,9 @@
 // Usage:
 //
 //	riptide [global flags] extract URL|FILE|-  [--format json|markdown|text]
+//	riptide [global flags] crawl URL... [--depth N] [--max-pages N] [--follow same_host|same_domain|any|none]
+//	                       [--concurrency N] [--order completed|input] [--include RE] [--exclude RE] [--out FILE]
+//	riptide [global flags] serve [--addr 127.0.0.1:8080] [--token T] [--max-body-bytes N]
 //	riptide [global flags] render URL [--wait-css SEL] [--wait-js EXPR] [--actions FILE.json]
 //	                       [--screenshot FILE.png] [--full-page] [--session ID] [--stealth]
 //	riptide [global flags] config show [--json]
@@ -11,6 +14,7 @@
 //	riptide [global flags] wasm cache-stats [--json]
 //	riptide [global flags] performance report [--json]
 //	riptide bench render [--pages N] [--concurrency C]
+//	riptide bench crawl [--pages N] [--concurrency C] [--sweep]
 //	riptide [global flags] bench extract --dataset DIR [--engine native|wasm] [--out FILE] [--procs N]
 //	riptide version
 //
@@ -53,6 +57,8 @@ import (
 	"time"
 
 	"github.com/riptide-go/riptide"
+	"github.com/riptide-go/riptide/render/chromium"
+	"github.com/riptide-go/riptide/timeout"
 )
 
 // Exit codes.
@@ -153,6 +159,26 @@ func clientOptions(lc *loadedConfig) []riptide.Option {
 	}
 	if c.IgnoreRobots {
 		opts = append(opts, riptide.WithIgnoreRobots())
+	}
+	opts = append(opts, riptide.WithChromium(chromium.Config{
+		Bin:                  lc.Pool.ChromePath,
+		MaxBrowsers:          lc.Pool.MaxBrowsers,
+		WarmBrowsers:         lc.Pool.WarmBrowsers,
+		MaxRendersPerBrowser: lc.Pool.MaxUses,
+		MaxBrowserAge:        time.Duration(lc.Pool.MaxAge),
+	}))
+	if lc.Timeouts.Adaptive {
+		opts = append(opts, riptide.WithAdaptiveTimeouts(timeout.AdaptiveConfig{
+			Min:     time.Duration(lc.Timeouts.Min),
+			Max:     time.Duration(lc.Timeouts.Max),
+			Default: time.Duration(lc.Timeouts.Default),
+		}))
+	}
+	if lc.Timeouts.Retries >= 0 {
+		opts = append(opts, riptide.WithRetries(lc.Timeouts.Retries))
+	}
+	if lc.WASM.Module != "" {
+		opts = append(opts, riptide.WithWASMExtractor(lc.WASM.Module))
 	}
 	return opts
 }

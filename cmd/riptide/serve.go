@@ -13,6 +13,7 @@ import (
 
 	"github.com/riptide-go/riptide"
 	"github.com/riptide-go/riptide/httpapi"
+	"github.com/riptide-go/riptide/metrics"
 )
 
 // Server timeouts. There is no overall read or write timeout: streams last
@@ -62,7 +63,8 @@ func runServe(ctx context.Context, e env, args []string) int {
 		return exitInvalid
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	c, err := riptide.New(append(clientOptions(lc), riptide.WithLogger(log))...)
+	reg := metrics.NewRegistry()
+	c, err := riptide.New(append(clientOptions(lc), riptide.WithLogger(log), riptide.WithMetrics(reg))...)
 	if err != nil {
 		return exitCode(e, err)
 	}
@@ -82,6 +84,15 @@ func runServe(ctx context.Context, e env, args []string) int {
 		MaxBodyBytes:  lc.Server.MaxBodyBytes,
 		MaxCrawlPages: lc.Crawl.MaxPages,
 		Logger:        log,
+		Health: func(ctx context.Context) (any, error) {
+			h := c.Health(ctx)
+			if !h.Healthy() {
+				return h, errors.New("unhealthy")
+			}
+			return h, nil
+		},
+		Renderer: httpapi.JSONFunc(c.Render),
+		Metrics:  reg.Handler(),
 	})
 	// inflight tracks every handler, WebSocket ones included (Shutdown
 	// does not wait for hijacked connections).

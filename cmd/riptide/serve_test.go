@@ -95,7 +95,31 @@ func TestServeCommand(t *testing.T) {
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.JSONEq(t, `{"status":"ok"}`, string(b))
+	var health struct {
+		Status     string `json:"status"`
+		Components []struct {
+			Name string `json:"name"`
+		} `json:"components"`
+	}
+	require.NoError(t, json.Unmarshal(b, &health))
+	assert.Equal(t, "healthy", health.Status)
+	assert.Len(t, health.Components, 5, "the Client's health report, per component")
+
+	resp, err = client.Get(base + "/metrics")
+	require.NoError(t, err)
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "metrics need the token")
+	getMetrics := func() string {
+		req, _ := http.NewRequest("GET", base+"/metrics", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := client.Do(req)
+		require.NoError(t, err)
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode)
+		return string(b)
+	}
 
 	post := func(auth string) (*http.Response, []byte) {
 		req, err := http.NewRequest("POST", base+"/extract", strings.NewReader(`{"url":"`+site.URL("/about.html")+`"}`))
@@ -119,6 +143,7 @@ func TestServeCommand(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal(b, &res))
 	assert.Equal(t, 200, res.Status)
+	assert.Contains(t, getMetrics(), `riptide_requests_total{engine="static",stage="extract",outcome="ok"} 1`)
 
 	// A stream in progress ends with a final event at shutdown.
 	req, err := http.NewRequest("POST", base+"/crawl", strings.NewReader(`{"urls":["`+site.URL("/slow?ms=10000")+`"]}`))
