@@ -320,7 +320,7 @@ func deref(v any, ids map[string]schemaObj) any {
 func schemaText(v any, ids map[string]schemaObj) string {
 	switch t := deref(v, ids).(type) {
 	case string:
-		return collapseWS(t)
+		return cleanText(t)
 	case float64:
 		return strconv.FormatFloat(t, 'f', -1, 64)
 	case []any:
@@ -331,7 +331,7 @@ func schemaText(v any, ids map[string]schemaObj) string {
 		}
 	case schemaObj:
 		if s, ok := t["@value"].(string); ok {
-			return collapseWS(s)
+			return cleanText(s)
 		}
 	}
 	return ""
@@ -345,7 +345,7 @@ func schemaNames(v any, ids map[string]schemaObj, depth int) []string {
 	}
 	switch t := deref(v, ids).(type) {
 	case string:
-		s := collapseWS(t)
+		s := cleanText(t)
 		if s == "" || looksLikeURL(s) {
 			return nil
 		}
@@ -441,7 +441,7 @@ func splitList(s string) []string {
 	sep := ","
 	if !strings.Contains(s, ",") {
 		if !strings.Contains(s, ";") {
-			if s = collapseWS(s); s == "" {
+			if s = cleanText(s); s == "" {
 				return nil
 			}
 			return []string{s}
@@ -450,7 +450,7 @@ func splitList(s string) []string {
 	}
 	var out []string
 	for _, p := range strings.Split(s, sep) {
-		if p = collapseWS(p); p != "" {
+		if p = cleanText(p); p != "" {
 			out = append(out, p)
 		}
 		if len(out) >= 64 {

@@ -315,7 +315,7 @@ func (m *metaTags) first(keys ...string) string {
 	for _, k := range keys {
 		for i, mk := range m.keys {
 			if mk == k {
-				if v := collapseWS(m.vals[i]); v != "" {
+				if v := cleanText(m.vals[i]); v != "" {
 					return v
 				}
 			}
@@ -359,7 +359,7 @@ func (m *metaTags) prefixed(prefix string) map[string]string {
 		if !strings.HasPrefix(k, prefix) || len(k) == len(prefix) {
 			continue
 		}
-		v := collapseWS(m.vals[i])
+		v := cleanText(m.vals[i])
 		if v == "" {
 			continue
 		}

@@ -109,6 +109,11 @@ func TestReadMetadataOpenGraphTwitter(t *testing.T) {
 	doc = readMeta(t, `<head><meta property="og:title" content="Example"><meta property="og:site_name" content="Example"><title>Real page title | Example</title></head>`, "https://example.com/", Input{})
 	assert.Equal(t, "Real page title", doc.Title)
 
+	// Values escaped twice are decoded.
+	doc = readMeta(t, `<head><meta property="og:title" content="Tom &amp;amp; Jerry&amp;#8217;s day"><script type="application/ld+json">{"@type":"Article","author":{"name":"Ren&#233;e Roe"}}</script></head>`, "https://example.com/", Input{})
+	assert.Equal(t, "Tom & Jerry’s day", doc.Title)
+	assert.Equal(t, []string{"Renée Roe"}, doc.Authors)
+
 	// Twitter only.
 	doc = readMeta(t, `<head><meta name="twitter:title" content="Only twitter"><meta name="twitter:image:src" content="/t.png"></head>`, "https://ex.com/", Input{})
 	assert.Equal(t, "Only twitter", doc.Title)

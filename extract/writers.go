@@ -154,6 +154,16 @@ func collapseWS(s string) string {
 	return b.String()
 }
 
+// cleanText collapses white space and decodes character references left
+// in attribute or JSON values that were escaped twice ("Tom &amp;amp;
+// Jerry" arrives as "Tom &amp; Jerry"; JSON-LD often carries "&#8217;").
+func cleanText(s string) string {
+	if strings.IndexByte(s, '&') >= 0 && strings.IndexByte(s, ';') >= 0 {
+		s = html.UnescapeString(s)
+	}
+	return collapseWS(s)
+}
+
 // validUTF8 returns s with invalid bytes replaced by U+FFFD.
 func validUTF8(s string) string {
 	if utf8.ValidString(s) {
