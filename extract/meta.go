@@ -273,8 +273,8 @@ func unionList(limit int, lists ...[]string) []string {
 	for _, l := range lists {
 		for _, s := range l {
 			s = truncUTF8(collapseWS(s), 200)
-			if s == "" || looksLikeURL(s) {
-				continue
+			if s == "" || looksLikeURL(s) || s[0] == '&' || s[0] == '@' {
+				continue // URLs, broken entities ("&quot"), ids ("@post-id:1")
 			}
 			k := strings.ToLower(s)
 			if seen == nil {
