@@ -17,12 +17,8 @@ const (
 	fTitle                        // h1
 	fPara                         // p
 	fTime                         // <time> or a date-like class
-	fList                         // ul, ol, dl
-	fFigure                       // figure or figcaption
-	fTable                        // table
-	fPre                          // pre: whitespace is kept
 	fInBoiler                     // has an effective boilerplate ancestor-or-self
-	fKeepAll                      // the article root candidate marked by itemprop=articleBody
+	fKeepAll                      // itemprop=articleBody (or reviewBody, text): the page says so
 	fItem                         // li, td, th, dd, dt
 	fListing                      // a list of articles (teasers), never a false alarm
 	fCaption                      // figcaption: kept in the content, not in its text
@@ -88,16 +84,8 @@ func classify(n *html.Node, cache map[string]uint32) (flags uint32, hidden bool)
 		flags |= fPara
 	case atom.Time:
 		flags |= fTime
-	case atom.Ul, atom.Ol, atom.Dl:
-		flags |= fList
 	case atom.Figcaption:
-		flags |= fFigure | fCaption
-	case atom.Figure:
-		flags |= fFigure
-	case atom.Table:
-		flags |= fTable
-	case atom.Pre:
-		flags |= fPre
+		flags |= fCaption
 	case atom.Li, atom.Td, atom.Th, atom.Dd, atom.Dt:
 		flags |= fItem
 	case atom.Iframe, atom.Video, atom.Audio:
@@ -160,8 +148,9 @@ func classify(n *html.Node, cache map[string]uint32) (flags uint32, hidden bool)
 		}
 	}
 	if flags&fPositive != 0 && flags&fStrong == 0 {
-		// An element both positive and weakly negative ("article-header"
-		// would not reach here: its last word decides) stays neutral.
+		// An element with a positive class name and a weakly negative
+		// one ("post type-post tag-news") stays neutral, unless its tag
+		// is itself boilerplate.
 		if n.DataAtom != atom.Header && n.DataAtom != atom.Footer && n.DataAtom != atom.Nav && n.DataAtom != atom.Aside {
 			flags &^= fBoiler
 		}

@@ -332,8 +332,7 @@ func (s *scorer) choose() int32 {
 type copier struct {
 	s        *scorer
 	title    string // the page's <title>, normalised by normTitle
-	root     int32
-	textSeen int32 // prose characters copied so far
+	textSeen int32  // prose characters copied so far
 	stats    contentStats
 	fullPage bool
 	slab     []html.Node // nodes of the copy are carved from here
@@ -355,7 +354,7 @@ func (cp *copier) clone(n *html.Node) *html.Node {
 // copyContent returns a detached copy of the subtree at index root
 // without its boilerplate.
 func (s *scorer) copyContent(root int32, fullPage bool) (*html.Node, contentStats) {
-	cp := &copier{s: s, root: root, fullPage: fullPage, title: s.title}
+	cp := &copier{s: s, fullPage: fullPage, title: s.title}
 	src := s.infos[root].n
 	dst := cp.clone(src)
 	if ri := &s.infos[root]; ri.ownText > 0 {
