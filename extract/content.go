@@ -17,18 +17,29 @@ import (
 // <p> with links and emphasis is one block.
 //
 // Each block gets a weight: its non-link text, minus a penalty for link
-// text and a fixed cost per block, so that long prose counts for it and
-// menus, link lists and crumbs of text count against it. Blocks under a
-// boilerplate element (nav, footer, comments, share bars... told by tag,
-// role, class or id) count fully against. The weight of a subtree is the
-// sum of its blocks, and the main content is the element of largest
-// weight: the smallest container that holds the prose and as little else
-// as possible. A boilerplate mark on an element that holds most of the
-// page's good text is taken to be a false alarm and ignored.
+// text and a fixed cost per block (smaller for list items and table
+// cells, and none for a short item without links), so that long prose
+// counts for it and menus, link lists and crumbs of text count against
+// it. Blocks under a boilerplate element (nav, footer, comments, share
+// bars, ads... told by tag, role, class or id words) count fully
+// against; captions count for nothing either way. Lists of teasers count
+// against too: an element with several short linked <article>s, or the
+// smallest element holding several linked summaries cut short by an
+// ellipsis. The weight of a subtree is the sum of its blocks, and the
+// main content is the element of largest weight: the smallest container
+// that holds the prose and as little else as possible. A boilerplate
+// mark on an element that holds most of the page's text is taken for a
+// false alarm ("has-sidebar" on the article's wrapper) and ignored,
+// except on comments. An element inside the best one that the page
+// itself calls the article (<article>, itemprop=articleBody, an
+// "entry-content" class) is preferred when it keeps most of the weight.
 //
 // The chosen subtree is then copied without its boilerplate: marked
-// elements, link-dense blocks, the title heading and date lines before
-// the text.
+// elements, link-dense blocks (a paragraph or list item with a sentence
+// of its own besides a linked headline stays), the title heading, lines
+// repeating the page title and date lines above the text, labels of ad
+// slots and widgets, and the headings left heading nothing. Figure
+// captions stay in the copy, for the media writers, but out of its text.
 
 // Weights of the block score.
 const (
