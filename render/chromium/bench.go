@@ -247,7 +247,7 @@ func Bench(ctx context.Context, cfg BenchConfig) (BenchResult, error) {
 	res.NaivePagesPerSec = float64(cfg.Pages) / time.Since(st).Seconds()
 
 	// A browser per request (few pages: each costs a launch).
-	n := min(cfg.Pages, 2*cfg.Concurrency)
+	n := min(cfg.Pages, cfg.Concurrency)
 	st = time.Now()
 	err = benchRun(ctx, func(ctx context.Context, req *render.Request) (*render.Response, error) {
 		d, err := benchCold(ctx, rcfg, req.URL)
