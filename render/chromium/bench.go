@@ -49,6 +49,9 @@ type BenchResult struct {
 	// RSS of the browser process tree: idle (one warm browser, no page)
 	// and the peak sampled during the pooled throughput run.
 	IdleRSS, PeakRSS int64
+	// PSS (shared pages counted once) idle and at the end of the pooled
+	// run.
+	IdlePSS, LoadPSS int64
 }
 
 // Speedup is pooled throughput over naive throughput.
@@ -69,7 +72,8 @@ func (r BenchResult) String() string {
 	fmt.Fprintf(&b, "warm pooled render (reused tab): p50 %.1f ms, p95 %.1f ms\n", ms(r.WarmP50), ms(r.WarmP95))
 	fmt.Fprintf(&b, "throughput: pooled %.1f pages/s, new tab per request %.1f pages/s, browser per request %.2f pages/s\n",
 		r.PagesPerSec, r.NaivePagesPerSec, r.BrowserPerRequestPagesPerSec)
-	fmt.Fprintf(&b, "browser RSS (process tree): idle %d MiB, peak under load %d MiB\n", r.IdleRSS>>20, r.PeakRSS>>20)
+	fmt.Fprintf(&b, "browser memory (process tree): RSS sum idle %d MiB, peak under load %d MiB; PSS idle %d MiB, under load %d MiB\n",
+		r.IdleRSS>>20, r.PeakRSS>>20, r.IdlePSS>>20, r.LoadPSS>>20)
 	fmt.Fprintf(&b, "cold_p50_ms=%.0f warm_p50_ms=%.1f pages_per_s=%.1f naive_pages_per_s=%.1f speedup=%.2f",
 		ms(r.ColdP50), ms(r.WarmP50), r.PagesPerSec, r.NaivePagesPerSec, r.Speedup())
 	return b.String()
@@ -198,7 +202,7 @@ func Bench(ctx context.Context, cfg BenchConfig) (BenchResult, error) {
 	if err := benchRun(ctx, c.Render, srv, cfg.Concurrency, cfg.Concurrency*2, render.IsolationWarmTab, nil); err != nil {
 		return res, err
 	}
-	res.IdleRSS = r.rss()
+	res.IdleRSS, res.IdlePSS = r.rss(), r.pss()
 
 	// Warm, sequential.
 	var warm []time.Duration
@@ -232,6 +236,7 @@ func Bench(ctx context.Context, cfg BenchConfig) (BenchResult, error) {
 	st := time.Now()
 	err = benchRun(ctx, c.Render, srv, cfg.Concurrency, cfg.Pages, render.IsolationWarmTab, nil)
 	res.PagesPerSec = float64(cfg.Pages) / time.Since(st).Seconds()
+	res.LoadPSS = r.pss()
 	close(stop)
 	wg.Wait()
 	res.PeakRSS = peak.Load()
@@ -305,6 +310,18 @@ func benchRun(ctx context.Context, fn render.Func, srv *benchServer, conc, n int
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// pss sums the proportional memory of all running browsers' trees.
+func (r *Renderer) pss() int64 {
+	r.mu.Lock()
+	active := slices.Clone(r.active)
+	r.mu.Unlock()
+	var sum int64
+	for _, b := range active {
+		sum += treePSS(b.pid)
+	}
+	return sum
 }
 
 // rss sums the resident memory of all running browsers' process trees.

@@ -81,6 +81,8 @@ func BenchmarkThroughput(b *testing.B) {
 		b.ReportMetric(float64(res.ColdP50.Milliseconds()), "cold-p50-ms")
 		b.ReportMetric(float64(res.IdleRSS>>20), "idle-rss-MiB")
 		b.ReportMetric(float64(res.PeakRSS>>20), "peak-rss-MiB")
+		b.ReportMetric(float64(res.IdlePSS>>20), "idle-pss-MiB")
+		b.ReportMetric(float64(res.LoadPSS>>20), "load-pss-MiB")
 		b.Log("\n" + res.String())
 	}
 }

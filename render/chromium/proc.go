@@ -117,3 +117,27 @@ func killTree(root int) {
 		_ = syscall.Kill(p.pid, syscall.SIGKILL)
 	}
 }
+
+// treePSS sums the proportional set size of the browser's process tree
+// (shared pages counted once overall), from /proc/<pid>/smaps_rollup. It
+// costs a few milliseconds per process; RSS is the cheap figure.
+func treePSS(root int) int64 {
+	var sum int64
+	for _, p := range processTree(root) {
+		b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p.pid), "smaps_rollup"))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "Pss:") {
+				f := strings.Fields(line)
+				if len(f) >= 2 {
+					kb, _ := strconv.ParseInt(f[1], 10, 64)
+					sum += kb << 10
+				}
+				break
+			}
+		}
+	}
+	return sum
+}
