@@ -29,6 +29,15 @@ const (
 	fComments                     // reader comments: never a false alarm
 )
 
+// hiddenKind says why an element is not visible.
+type hiddenKind uint8
+
+const (
+	hiddenNone hiddenKind = iota
+	hiddenAria            // aria-hidden="true" only
+	hiddenHard            // hidden attribute, display:none, a hiding class
+)
+
 // maxClassCache bounds the per-page cache of class verdicts.
 const maxClassCache = 4096
 
@@ -70,7 +79,11 @@ func blockTag(a atom.Atom) bool {
 // classify returns the flags an element earns from its own tag and
 // attributes. cache, if not nil, remembers the verdict on class and id
 // values, which repeat a lot within a page.
-func classify(n *html.Node, cache map[string]uint32) (flags uint32, hidden bool) {
+//
+// hidden is hiddenHard for the hidden attribute, a hiding style or class,
+// and hiddenAria for aria-hidden="true" alone (which a page may also set
+// on its whole wrapper while a dialog is open).
+func classify(n *html.Node, cache map[string]uint32) (flags uint32, hidden hiddenKind) {
 	switch n.DataAtom {
 	case atom.Nav, atom.Aside, atom.Footer, atom.Header:
 		flags |= fBoiler
@@ -117,18 +130,18 @@ func classify(n *html.Node, cache map[string]uint32) (flags uint32, hidden bool)
 				}
 			}
 			if v&fHidden != 0 {
-				hidden = true
+				hidden = hiddenHard
 			}
 			flags |= v &^ fHidden
 		case "hidden":
-			hidden = true
+			hidden = hiddenHard
 		case "aria-hidden":
-			if equalFoldASCII(a.Val, "true") {
-				hidden = true
+			if equalFoldASCII(a.Val, "true") && hidden == hiddenNone {
+				hidden = hiddenAria
 			}
 		case "style":
 			if styleHidden(a.Val) {
-				hidden = true
+				hidden = hiddenHard
 			}
 		case "role":
 			switch lowerASCII8(a.Val) {

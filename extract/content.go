@@ -98,6 +98,10 @@ type scorer struct {
 	// noscript: <noscript> content is parsed markup (the page was parsed
 	// with scripting off) and counts as page content.
 	noscript bool
+	// showAria: aria-hidden elements are walked; ariaHidden counts those
+	// skipped when not.
+	showAria   bool
+	ariaHidden int
 	infos    []nodeInfo
 	classes  map[string]uint32 // class and id verdicts of this page
 	visited  int
@@ -110,6 +114,7 @@ type scorer struct {
 // set when the node budget is exhausted or ctx is done.
 func (s *scorer) walk(root *html.Node) {
 	s.infos = s.infos[:0]
+	s.ariaHidden = 0
 	f, _ := classify(root, s.classes)
 	s.infos = append(s.infos, nodeInfo{n: root, parent: -1, blk: 0, flags: f | fBlock})
 	cur := int32(0)
@@ -159,7 +164,10 @@ func (s *scorer) walk(root *html.Node) {
 				break
 			}
 			f, hidden := classify(c, s.classes)
-			if hidden {
+			if hidden == hiddenHard || hidden == hiddenAria && !s.showAria {
+				if hidden == hiddenAria {
+					s.ariaHidden++
+				}
 				break
 			}
 			pf := s.infos[cur].flags

@@ -176,6 +176,16 @@ func TestNoscriptContent(t *testing.T) {
 	assert.False(t, containsFoldBytes([]byte("<noscrip"), "<noscript"))
 }
 
+func TestAriaHiddenWrapper(t *testing.T) {
+	// A rendered page with a consent dialog open: the wrapper is
+	// aria-hidden, the text is still the page's.
+	html := page(`<div id="page" aria-hidden="true"><article>` + paras(3) + `</article></div><div role="dialog"><p>We use cookies.</p><button>Accept</button></div>`)
+	doc := extractText(t, html, Options{})
+	assert.Contains(t, doc.Text, prose[0])
+	assert.NotContains(t, doc.Text, "cookies")
+	assert.Contains(t, doc.Meta.Warnings, "content read from aria-hidden elements")
+}
+
 func TestModes(t *testing.T) {
 	html := page(navBlock + `<article id="main">` + paras(3) + `<p class="note">Corrections: none.</p></article>` + commentBlock + footerBlock)
 	t.Run("full page keeps all visible text", func(t *testing.T) {

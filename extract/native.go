@@ -112,6 +112,22 @@ func (n *Native) Extract(ctx context.Context, in Input) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !degraded && mode != ModeSelectors && stats.TextChars < noscriptRetry && s.ariaHidden > 0 {
+		// Little text, and aria-hidden elements skipped: a page showing
+		// a dialog hides its whole wrapper that way. Walk them too.
+		s.showAria = true
+		s.walk(body)
+		if s.err == nil {
+			if c2, st2, err := s.detect(ctx, mode, false, nil); err == nil && st2.TextChars > stats.TextChars {
+				content, stats = c2, st2
+				warnings = append(warnings, "content read from aria-hidden elements")
+			}
+		}
+		s.showAria = false
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
 	if !degraded && mode != ModeSelectors && stats.TextChars < noscriptRetry && containsFoldBytes(page, "<noscript") {
 		// Little text, and a <noscript>: the page may keep its text
 		// there for readers without scripts. Parse again with
@@ -230,7 +246,7 @@ func putScorer(s *scorer) {
 	clear(s.infos)
 	s.infos = s.infos[:0]
 	clear(s.classes)
-	s.ctx, s.err, s.visited, s.title, s.noscript = nil, nil, 0, "", false
+	s.ctx, s.err, s.visited, s.title, s.noscript, s.showAria = nil, nil, 0, "", false, false
 	scorers.Put(s)
 }
 
