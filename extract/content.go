@@ -102,12 +102,12 @@ type scorer struct {
 	// skipped when not.
 	showAria   bool
 	ariaHidden int
-	infos    []nodeInfo
-	classes  map[string]uint32 // class and id verdicts of this page
-	visited  int
-	limit    int
-	ctx      context.Context
-	err      error
+	infos      []nodeInfo
+	classes    map[string]uint32 // class and id verdicts of this page
+	visited    int
+	limit      int
+	ctx        context.Context
+	err        error
 }
 
 // walk records the elements under root (inclusive). It stops with s.err
