@@ -164,3 +164,29 @@ func TestCallerCancel(t *testing.T) {
 	_, err := r.Render(ctx, &render.Request{URL: u, Actions: []render.Action{render.WaitCSS("#never")}})
 	assert.ErrorIs(t, err, context.Canceled)
 }
+
+// A page whose load event is held up by a slow subresource: once the
+// navigation timeout passes, the document as of DOMContentLoaded is used
+// (with a warning) instead of failing.
+func TestNavigationTimeoutAfterDCL(t *testing.T) {
+	release := make(chan struct{})
+	s := site(t, map[string]any{
+		"/": `<!doctype html><p id=p>content</p><img src="/slow.png">`,
+		"/slow.png": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			case <-time.After(10 * time.Second):
+			}
+		}),
+	})
+	defer close(release)
+	r := newTestRenderer(t, Config{}, s)
+	start := time.Now()
+	resp, err := r.Render(context.Background(), &render.Request{URL: s.URL + "/",
+		Timeouts: render.Timeouts{Navigation: 500 * time.Millisecond}})
+	require.NoError(t, err)
+	assert.Less(t, time.Since(start), 5*time.Second)
+	assert.Contains(t, resp.HTML, `id="p"`)
+	assert.NotEmpty(t, resp.Warnings)
+}
