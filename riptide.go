@@ -341,13 +341,6 @@ func fetchCap(p timeout.Policy) time.Duration {
 	return 10 * time.Minute
 }
 
-func engineReason(asked Engine) string {
-	if asked == EngineAuto {
-		return "auto_static_first"
-	}
-	return "requested"
-}
-
 // extractInto runs ex and fills res's document, robots flags and timing.
 func (c *Client) extractInto(ctx context.Context, ex extract.Extractor, res *Result, in extract.Input) error {
 	t := time.Now()

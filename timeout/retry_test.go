@@ -67,7 +67,7 @@ func TestDo_EscalatesAndBacksOff(t *testing.T) {
 		err := timeout.Do(t.Context(), a, timeout.StageFetch, u, timeout.RetryOptions{Rand: half}, func(ctx context.Context) error {
 			starts = append(starts, time.Now())
 			dl, _ := ctx.Deadline()
-			budgets = append(budgets, dl.Sub(time.Now()))
+			budgets = append(budgets, time.Until(dl))
 			return hang(ctx)
 		})
 		var re *timeout.RetryError
@@ -160,7 +160,7 @@ func TestDo_Options(t *testing.T) {
 				var budgets []time.Duration
 				err := timeout.Do(t.Context(), tc.policy, timeout.StageFetch, "https://x.example/", tc.opts, func(ctx context.Context) error {
 					dl, _ := ctx.Deadline()
-					budgets = append(budgets, dl.Sub(time.Now()))
+					budgets = append(budgets, time.Until(dl))
 					return tc.op(ctx)
 				})
 				re, ok := errors.AsType[*timeout.RetryError](err)
