@@ -67,7 +67,7 @@ func TestVerifyFile(t *testing.T) {
 		{"both metas zeroed", func(b []byte) []byte { clear(b[:2048]); return b }, errStructure},
 		{"meta 0 zeroed", func(b []byte) []byte { clear(b[:1024]); return b }, nil},
 		{"truncated", func(b []byte) []byte { return b[:len(b)/2] }, errStructure},
-		{"data page zeroed", func(b []byte) []byte { clear(b[3*1024 : len(b)]); return b }, errStructure},
+		{"data page zeroed", func(b []byte) []byte { clear(b[3*1024:]); return b }, errStructure},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
