@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -117,4 +119,12 @@ func TestMetricsAfterCrawl(t *testing.T) {
 	assert.Contains(t, text, `riptide_requests_total{engine="static",stage="crawl",outcome="ok"} 20`)
 	assert.Contains(t, text, `riptide_requests_total{engine="static",stage="crawl",outcome="fetch"} 1`)
 	assert.Contains(t, text, "riptide_extraction_duration_seconds_bucket")
+
+	// The exposition parses as Prometheus text and holds the series.
+	families, err := expfmt.NewTextParser(model.UTF8Validation).TextToMetricFamilies(strings.NewReader(text))
+	require.NoError(t, err)
+	for _, name := range []string{"riptide_requests_total", "riptide_request_duration_seconds", "riptide_extraction_duration_seconds"} {
+		require.Contains(t, families, name)
+		assert.NotEmpty(t, families[name].GetMetric(), name)
+	}
 }
