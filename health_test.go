@@ -121,7 +121,8 @@ func TestMetricsAfterCrawl(t *testing.T) {
 	assert.Contains(t, text, "riptide_extraction_duration_seconds_bucket")
 
 	// The exposition parses as Prometheus text and holds the series.
-	families, err := expfmt.NewTextParser(model.UTF8Validation).TextToMetricFamilies(strings.NewReader(text))
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(strings.NewReader(text))
 	require.NoError(t, err)
 	for _, name := range []string{"riptide_requests_total", "riptide_request_duration_seconds", "riptide_extraction_duration_seconds"} {
 		require.Contains(t, families, name)
