@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,35 +14,16 @@ import (
 	"go.uber.org/goleak"
 )
 
-// relServer is a loopback test server that counts its open connections
-// and, per Host header, the requests in flight and their peak.
+// relServer is a loopback test server that counts its open connections.
 type relServer struct {
 	*httptest.Server
-	open     atomic.Int64 // connections accepted and not yet closed
-	requests atomic.Int64
-
-	mu       sync.Mutex
-	inflight map[string]int
-	peak     map[string]int
+	open atomic.Int64 // connections accepted and not yet closed
 }
 
 func newRelServer(t *testing.T, h http.HandlerFunc) *relServer {
 	t.Helper()
-	s := &relServer{inflight: map[string]int{}, peak: map[string]int{}}
-	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.requests.Add(1)
-		host := r.Host
-		s.mu.Lock()
-		s.inflight[host]++
-		s.peak[host] = max(s.peak[host], s.inflight[host])
-		s.mu.Unlock()
-		defer func() {
-			s.mu.Lock()
-			s.inflight[host]--
-			s.mu.Unlock()
-		}()
-		h(w, r)
-	}))
+	s := &relServer{}
+	s.Server = httptest.NewUnstartedServer(h)
 	s.Config.ConnState = func(_ net.Conn, st http.ConnState) {
 		switch st {
 		case http.StateNew:
@@ -66,17 +46,6 @@ func (s *relServer) openConns(d time.Duration) int64 {
 		time.Sleep(10 * time.Millisecond)
 	}
 	return s.open.Load()
-}
-
-// peaks returns the peak of requests in flight per Host.
-func (s *relServer) peaks() map[string]int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m := make(map[string]int, len(s.peak))
-	for k, v := range s.peak {
-		m[k] = v
-	}
-	return m
 }
 
 // leakedGoroutines returns how many goroutines goleak finds beyond those
