@@ -9,8 +9,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -36,7 +36,7 @@ var baseFlags = []string{
 	"--password-store=basic", "--use-mock-keychain", "--mute-audio",
 	"--hide-scrollbars", "--disable-blink-features=AutomationControlled",
 	"--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
-	"--remote-debugging-port=0",
+	"--remote-debugging-pipe",
 }
 
 // tunedFeatures roughly halve warm render latency (measured): fewer
@@ -45,20 +45,20 @@ const tunedFeatures = "--disable-features=site-per-process,TranslateUI,BackForwa
 
 const plainFeatures = "--disable-features=TranslateUI,MediaRouter,OptimizationHints"
 
-var devtoolsRE = regexp.MustCompile(`DevTools listening on (ws://\S+)`)
-
 var browserSeq atomic.Int64
 
 // browser is one Chromium process and its DevTools connection.
 type browser struct {
-	id      int64
-	pid     int
-	dir     string
-	cn      *conn
-	ws      *cdp.WebSocket
-	exited  chan struct{} // closed when the process has been reaped
-	started time.Time
-	version string // user agent reported by the browser
+	id   int64
+	pid  int
+	dir  string
+	cn   *conn
+	pipe *pipeConn
+	// exitedEarly: the process was gone before it answered.
+	exitedEarly bool
+	exited      chan struct{} // closed when the process has been reaped
+	started     time.Time
+	version     string // user agent reported by the browser
 
 	uses         atomic.Int64
 	inflight     atomic.Int64
@@ -100,15 +100,35 @@ func launch(ctx context.Context, cfg *Config, proxyURL string) (_ *browser, err 
 	args = append(args, cfg.Flags...)
 	args = append(args, "about:blank")
 
+	// DevTools over a pipe (fds 3 and 4 in the child): no debugging port
+	// for other local processes to reach, no websocket framing.
+	childIn, toBrowser, err := osPipe()
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	fromBrowser, childOut, err := osPipe()
+	if err != nil {
+		_ = toBrowser.Close()
+		_ = childIn.Close()
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
 	cmd := exec.Command(cfg.bin, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Dir = dir
+	cmd.ExtraFiles = []*os.File{childIn, childOut} // fd 3: commands in, fd 4: answers out
 	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		_ = os.RemoveAll(dir)
-		return nil, fmt.Errorf("chromium: %w", err)
+	if err == nil {
+		err = cmd.Start()
 	}
-	if err := cmd.Start(); err != nil {
+	// The child holds its ends now; ours must be closed so that the
+	// browser's exit reads as EOF.
+	_ = childIn.Close()
+	_ = childOut.Close()
+	if err != nil {
+		_ = toBrowser.Close()
+		_ = fromBrowser.Close()
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("%w: start %s: %v", render.ErrNoBrowser, cfg.bin, err)
 	}
@@ -121,64 +141,33 @@ func launch(ctx context.Context, cfg *Config, proxyURL string) (_ *browser, err 
 		dead:    make(chan struct{}),
 		tabs:    map[proto.TargetTargetID]*tab{},
 	}
+	b.pipe = &pipeConn{w: toBrowser, rf: fromBrowser, r: bufio.NewReaderSize(fromBrowser, 1<<20)}
 	go func() {
 		_ = cmd.Wait()
 		close(b.exited)
+	}()
+	var tail tailBuffer
+	stderrDone := make(chan struct{})
+	go func() {
+		// Keep the last lines of stderr for a start failure's message;
+		// the pipe closes when the process exits.
+		defer close(stderrDone)
+		_, _ = io.Copy(&tail, stderr)
 	}()
 	defer func() {
 		if err != nil {
 			b.kill()
 			b.reap(context.Background())
-		}
-	}()
-
-	urlc := make(chan string, 1)
-	var tail []byte
-	go func() {
-		// Read stderr until the DevTools URL shows, then drain it until
-		// the process exits (the pipe closes).
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		found := false
-		for sc.Scan() {
-			if found {
-				continue
-			}
-			line := sc.Text()
-			if m := devtoolsRE.FindStringSubmatch(line); m != nil {
-				found = true
-				urlc <- m[1]
-				continue
-			}
-			if len(tail) < 4096 {
-				tail = append(tail, line...)
-				tail = append(tail, '\n')
+			<-stderrDone
+			if b.exitedEarly {
+				err = fmt.Errorf("%w: browser exited during start: %s (%v)", render.ErrNoBrowser, tail.String(), err)
 			}
 		}
-		_, _ = io.Copy(io.Discard, stderr)
-		close(urlc)
 	}()
 
 	lctx, cancel := context.WithTimeout(ctx, cfg.LaunchTimeout)
 	defer cancel()
-	var wsURL string
-	select {
-	case u, ok := <-urlc:
-		if !ok {
-			<-b.exited
-			return nil, fmt.Errorf("%w: browser exited during start: %s", render.ErrNoBrowser, trim(string(tail)))
-		}
-		wsURL = u
-	case <-lctx.Done():
-		return nil, fmt.Errorf("chromium: launch: %w", context.Cause(lctx))
-	}
-
-	ws := &cdp.WebSocket{}
-	if err := ws.Connect(lctx, wsURL, nil); err != nil {
-		return nil, fmt.Errorf("chromium: connect: %w", err)
-	}
-	b.ws = ws
-	b.cn = newConn(cdp.New().Start(ws), b.onEvent)
+	b.cn = newConn(cdp.New().Start(b.pipe), b.onEvent)
 	go func() {
 		// The connection ends when the process dies or closes.
 		select {
@@ -191,6 +180,14 @@ func launch(ctx context.Context, cfg *Config, proxyURL string) (_ *browser, err 
 
 	root := b.cn.at(lctx, "")
 	if err := (proto.TargetSetDiscoverTargets{Discover: true}).Call(root); err != nil {
+		select {
+		case <-b.exited:
+			b.exitedEarly = true
+		default:
+		}
+		if lctx.Err() != nil {
+			return nil, fmt.Errorf("chromium: launch: %w", context.Cause(lctx))
+		}
 		return nil, err
 	}
 	if err := (proto.BrowserSetDownloadBehavior{Behavior: proto.BrowserSetDownloadBehaviorBehaviorDeny}).Call(root); err != nil {
@@ -204,11 +201,71 @@ func launch(ctx context.Context, cfg *Config, proxyURL string) (_ *browser, err 
 	return b, nil
 }
 
-func trim(s string) string {
-	if len(s) > 500 {
-		return s[len(s)-500:]
+// tailBuffer keeps the last 2 KiB written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > 2048 {
+		t.buf = append([]byte(nil), t.buf[len(t.buf)-2048:]...)
 	}
-	return s
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return strings.TrimSpace(string(t.buf))
+}
+
+func osPipe() (r, w *os.File, err error) {
+	r, w, err = os.Pipe()
+	if err != nil {
+		return nil, nil, fmt.Errorf("chromium: pipe: %w", err)
+	}
+	return r, w, nil
+}
+
+// pipeConn carries DevTools messages over the --remote-debugging-pipe
+// file descriptors: each message is JSON followed by a NUL byte.
+type pipeConn struct {
+	mu        sync.Mutex // serializes writes
+	w         *os.File
+	rf        *os.File
+	r         *bufio.Reader
+	closeOnce sync.Once
+}
+
+// Send implements cdp.WebSocketable.
+func (p *pipeConn) Send(msg []byte) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	buf := make([]byte, 0, len(msg)+1)
+	buf = append(append(buf, msg...), 0)
+	_, err := p.w.Write(buf)
+	return err
+}
+
+// Read implements cdp.WebSocketable.
+func (p *pipeConn) Read() ([]byte, error) {
+	msg, err := p.r.ReadBytes(0)
+	if err != nil {
+		return nil, err
+	}
+	return msg[:len(msg)-1], nil
+}
+
+// Close closes both ends; a blocked Read returns.
+func (p *pipeConn) Close() {
+	p.closeOnce.Do(func() {
+		_ = p.w.Close()
+		_ = p.rf.Close()
+	})
 }
 
 // onEvent handles browser-level events: popups are closed, crashed
@@ -301,8 +358,8 @@ func (b *browser) reap(ctx context.Context) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if b.ws != nil {
-		_ = b.ws.Close()
+	if b.pipe != nil {
+		b.pipe.Close()
 	}
 	if b.cn != nil {
 		select {

@@ -15,7 +15,9 @@
 // page crashes fails its renders with render.ErrBrowserCrashed, is
 // discarded and replaced in the background.
 //
-// Every browser gets a fresh profile directory under Config.TempDir,
+// The DevTools protocol runs over a pipe (--remote-debugging-pipe), so no
+// debugging port is open to other local processes. Every browser gets a
+// fresh profile directory under Config.TempDir,
 // removed when it closes, and is launched with --headless --no-sandbox
 // --disable-gpu --disable-quic --no-first-run, background networking,
 // component updates and sync disabled (otherwise it hangs on blocked

@@ -154,3 +154,18 @@ func TestCloseLeavesNothing(t *testing.T) {
 	assert.Empty(t, left)
 	assert.Empty(t, ents)
 }
+
+func TestNoBrowser(t *testing.T) {
+	_, err := New(Config{Bin: "/nonexistent/chromium"})
+	assert.ErrorIs(t, err, render.ErrNoBrowser)
+
+	// A binary that exits at once: the render fails with ErrNoBrowser and
+	// the start failure's output.
+	r, err := New(Config{Bin: "/bin/false", TempDir: t.TempDir()})
+	require.NoError(t, err)
+	defer r.Close(context.Background())
+	start := time.Now()
+	_, err = r.Render(context.Background(), &render.Request{URL: "http://example.com/"})
+	assert.ErrorIs(t, err, render.ErrNoBrowser)
+	assert.Less(t, time.Since(start), 5*time.Second)
+}
