@@ -115,7 +115,7 @@ func BenchmarkExtract(b *testing.B) {
 	b.Run("wasm-pooled", func(b *testing.B) { benchDocs(b, defaultEngine(b)) })
 	b.Run("wasm-pooled-nointerrupt", func(b *testing.B) { benchDocs(b, noInterruptEngine(b)) })
 	b.Run("wasm-per-call", func(b *testing.B) {
-		e, err := wasm.New(ctx, wasm.WithInstancePerCall(1))
+		e, err := wasm.New(ctx, wasm.WithInstancePerCall(1), wasm.WithCache(benchCache(b)))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -131,7 +131,7 @@ func BenchmarkExtract(b *testing.B) {
 		{"wasm-recycle-64MiB", 0, 64 << 20},
 	} {
 		b.Run(r.name, func(b *testing.B) {
-			e, err := wasm.New(ctx, wasm.WithPool(1, 1), wasm.WithRecycle(r.docs, r.mem))
+			e, err := wasm.New(ctx, wasm.WithPool(1, 1), wasm.WithRecycle(r.docs, r.mem), wasm.WithCache(benchCache(b)))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -171,7 +171,7 @@ func BenchmarkThroughput(b *testing.B) {
 	b.Run("wasm-pooled", func(b *testing.B) { run(b, defaultEngine(b)) })
 	b.Run("wasm-pooled-nointerrupt", func(b *testing.B) { run(b, noInterruptEngine(b)) })
 	b.Run("wasm-per-call", func(b *testing.B) {
-		e, err := wasm.New(ctx, wasm.WithInstancePerCall(0))
+		e, err := wasm.New(ctx, wasm.WithInstancePerCall(0), wasm.WithCache(benchCache(b)))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -291,4 +291,27 @@ func require0700(tb testing.TB, dir string) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		tb.Fatal(err)
 	}
+}
+
+// benchCompiled shares compiled code between the benchmarks' engines, so
+// each configuration after the first loads from disk instead of compiling.
+var benchCompiled struct {
+	once  sync.Once
+	dir   string
+	cache *wasmcache.Cache
+	err   error
+}
+
+func benchCache(tb testing.TB) *wasmcache.Cache {
+	tb.Helper()
+	benchCompiled.once.Do(func() {
+		if benchCompiled.dir, benchCompiled.err = os.MkdirTemp("", "riptide-wasm-bench"); benchCompiled.err != nil {
+			return
+		}
+		benchCompiled.cache, benchCompiled.err = wasmcache.Open(filepath.Join(benchCompiled.dir, "wasm"), nil, wasmcache.Options{})
+	})
+	if benchCompiled.err != nil {
+		tb.Fatal(benchCompiled.err)
+	}
+	return benchCompiled.cache
 }

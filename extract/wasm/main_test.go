@@ -85,4 +85,7 @@ func closeShared() {
 			_ = e.Close(ctx)
 		}
 	}
+	if benchCompiled.dir != "" {
+		_ = os.RemoveAll(benchCompiled.dir)
+	}
 }

@@ -11,7 +11,7 @@ import (
 // after one document of about 100 KB and after the largest pages.
 func BenchmarkInstanceMemory(b *testing.B) {
 	ctx := context.Background()
-	e, err := New(ctx, WithPool(1, 1))
+	e, err := New(ctx, WithPool(1, 1), WithInterrupt(false))
 	if err != nil {
 		b.Fatal(err)
 	}
