@@ -25,6 +25,7 @@ import (
 	"github.com/riptide-go/riptide/fetch"
 	"github.com/riptide-go/riptide/internal/testenv"
 	"github.com/riptide-go/riptide/metrics"
+	"github.com/riptide-go/riptide/render/chromium"
 	"github.com/riptide-go/riptide/stream"
 )
 
@@ -318,4 +319,69 @@ func TestReliabilitySecretsNeverLeak(t *testing.T) {
 	}
 	testenv.Figure(t, "canaries", "found", found, "places", len(places), "secrets", len(canaries), "calls", len(calls)+3)
 	assert.Zero(t, found, "secrets leaked")
+}
+
+// TestReliabilitySecretsBrowserCrossOrigin: headers given with
+// riptide.WithHeader are "sent to the URL's origin only" — with the
+// headless engine too. A rendered page that redirects to another origin,
+// or loads an image, a script or a fetch from one, must not hand them to
+// that origin.
+func TestReliabilitySecretsBrowserCrossOrigin(t *testing.T) {
+	bin := testenv.ChromePath(t)
+	other := newRecordingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.HasSuffix(r.URL.Path, ".js"):
+			w.Header().Set("Content-Type", "text/javascript")
+			w.Header().Set("Access-Control-Allow-Origin", "*")
+			fmt.Fprint(w, `// nothing`)
+		case strings.HasSuffix(r.URL.Path, ".png"):
+			w.Header().Set("Content-Type", "image/png")
+		default:
+			relArticle(w, "Other origin")
+		}
+	})
+	origin := newRecordingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/redirect":
+			http.Redirect(w, r, other.URL+"/landing", http.StatusFound)
+		case "/embed":
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprintf(w, `<!doctype html><title>Embeds</title><article><h1>Embeds</h1><p>A page of the origin that loads from another origin: an image, a script and a fetch, while its text stays the main content of the page for the extractor.</p>
+<img src="%[1]s/pixel.png"><script src="%[1]s/lib.js"></script><script>fetch("%[1]s/api.js").catch(function(){})</script></article>`, other.URL)
+		default:
+			relArticle(w, "Origin "+r.URL.Path)
+		}
+	})
+	c, err := riptide.New(riptide.AllowPrivateNetworks(), riptide.WithRetries(0),
+		riptide.WithChromium(chromium.Config{Bin: bin, MaxBrowsers: 1, TempDir: t.TempDir()}))
+	require.NoError(t, err)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	secret := http.Header{"Authorization": {"Bearer " + canaryAuth}, "X-Api-Key": {canaryAPIKey}}
+	for _, path := range []string{"/redirect", "/embed"} {
+		_, err := c.Extract(ctx, origin.URL+path, riptide.WithRequestEngine(riptide.EngineHeadless), riptide.WithHeader(secret))
+		require.NoError(t, err, path)
+	}
+	// The checks can fail: the origin got the headers, the other origin
+	// was reached.
+	require.Contains(t, string(origin.received()), canaryAuth)
+	got := string(other.received())
+	require.Contains(t, got, "/landing")
+	require.Contains(t, got, "/pixel.png")
+	found := 0
+	for _, s := range []string{canaryAuth, canaryAPIKey} {
+		var reqs []string
+		for _, dump := range strings.Split(got, "\r\n\r\n") {
+			if strings.Contains(dump, s) {
+				reqs = append(reqs, strings.SplitN(dump, "\r\n", 2)[0])
+			}
+		}
+		if len(reqs) > 0 {
+			found += len(reqs)
+			t.Errorf("the other origin received %s in %q", s, reqs)
+		}
+	}
+	testenv.Figure(t, "canaries", "found", found, "path", "browser_cross_origin")
+	assert.Zero(t, found, "headers given for one origin reached another through the browser")
 }
