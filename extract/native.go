@@ -78,8 +78,14 @@ func (n *Native) Extract(ctx context.Context, in Input) (*Document, error) {
 		return nil, err
 	}
 	body := findElement(root, atom.Body)
-	if body == nil || (body.FirstChild == nil && !hasHeadContent(root)) {
-		return nil, ErrInvalidHTML
+	if body == nil || body.FirstChild == nil {
+		if !hasHeadContent(root) {
+			return nil, ErrInvalidHTML
+		}
+		if body == nil {
+			// A frameset page: metadata, and no content of its own.
+			body = newElement(atom.Body)
+		}
 	}
 	base, _ := url.Parse(in.URL)
 	if base == nil {

@@ -58,8 +58,13 @@ func TestInvalidInput(t *testing.T) {
 		_, err := n.Extract(context.Background(), Input{HTML: in})
 		assert.ErrorIs(t, err, ErrInvalidHTML, name)
 	}
+	// A frameset page has metadata and no text.
+	doc, err := n.Extract(context.Background(), Input{HTML: []byte(`<html><head><title>Frames</title></head><frameset><frame src="a.html"></frameset></html>`)})
+	require.NoError(t, err)
+	assert.Empty(t, doc.Text)
+
 	// Plain text is a page of text.
-	doc, err := n.Extract(context.Background(), Input{HTML: []byte(prose[0])})
+	doc, err = n.Extract(context.Background(), Input{HTML: []byte(prose[0])})
 	require.NoError(t, err)
 	assert.Equal(t, prose[0], doc.Text)
 }
