@@ -317,7 +317,7 @@ func (r *Renderer) click(ctx context.Context, t *tab, a render.Action) error {
 		t.mu.Lock()
 		before = t.loader
 		t.mu.Unlock()
-		t.setNavOpen(true)
+		t.allowAnyNav()
 		defer t.setNavOpen(false)
 	}
 	for _, typ := range []string{"mouseMoved", "mousePressed", "mouseReleased"} {

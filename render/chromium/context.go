@@ -242,7 +242,7 @@ func (r *Renderer) recycleTab(t *tab, err error, reuse bool, keep func(*tab) boo
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	t.mu.Lock()
-	t.navOpen, t.navURL, t.block = true, "about:blank", render.BlockSpec{}
+	t.navOpen, t.navAny, t.navURL, t.block = true, false, "about:blank", render.BlockSpec{}
 	t.mu.Unlock()
 	if err := t.call(ctx, "Page.navigate", obj{"url": "about:blank"}, nil); err != nil || !keep(t) {
 		r.bgDiscard(t, err)

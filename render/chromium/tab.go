@@ -36,22 +36,26 @@ type tab struct {
 	crashed   chan struct{}
 	uses      int
 
-	mu       sync.Mutex
-	changed  chan struct{} // closed and replaced on every state change
-	loader   string        // current main-frame loader
-	life     map[string]int
-	navOpen  bool // main-frame navigations allowed
-	status   int
-	refused  bool   // the egress proxy refused the main document
-	navURL   string // the URL of the current navigate call
-	finalURL string
-	inflight map[string]struct{}
-	lastNet  time.Time
-	net      render.NetworkSummary
-	warnings []string
-	console  []string
-	block    render.BlockSpec
-	applied  settings
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced on every state change
+	loader  string        // current main-frame loader
+	life    map[string]int
+	navOpen bool // main-frame navigations allowed (until the wait point)
+	navAny  bool // any main-frame navigation allowed (click with wait)
+	// closeOnLoad: the load event of the current document is the wait
+	// point; the dispatcher closes navigation as soon as it sees it.
+	closeOnLoad bool
+	status      int
+	refused     bool   // the egress proxy refused the main document
+	navURL      string // the URL of the current navigate call
+	finalURL    string
+	inflight    map[string]struct{}
+	lastNet     time.Time
+	net         render.NetworkSummary
+	warnings    []string
+	console     []string
+	block       render.BlockSpec
+	applied     settings
 }
 
 // settings are the per-request page settings a warm tab must re-apply
@@ -145,10 +149,14 @@ func (t *tab) bump() {
 
 func (t *tab) warn(msg string) {
 	t.mu.Lock()
+	t.warnLocked(msg)
+	t.mu.Unlock()
+}
+
+func (t *tab) warnLocked(msg string) {
 	if len(t.warnings) < maxMessages {
 		t.warnings = append(t.warnings, msg)
 	}
-	t.mu.Unlock()
 }
 
 func (t *tab) markCrashed(status string) {
@@ -211,8 +219,9 @@ type (
 		Request   struct {
 			URL string `json:"url"`
 		} `json:"request"`
-		FrameID      string `json:"frameId"`
-		ResourceType string `json:"resourceType"`
+		FrameID             string `json:"frameId"`
+		ResourceType        string `json:"resourceType"`
+		RedirectedRequestID string `json:"redirectedRequestId"`
 	}
 	evDialog struct {
 		Type    string `json:"type"`
@@ -266,6 +275,9 @@ func (t *tab) onEvent(method string, params json.RawMessage) {
 		}
 		t.mu.Lock()
 		t.life[e.LoaderID] |= flag
+		if flag == lifeLoad && e.LoaderID == t.loader && t.closeOnLoad && !t.navAny {
+			t.navOpen = false
+		}
 		t.bump()
 		t.mu.Unlock()
 	case "Page.frameNavigated":
@@ -430,23 +442,40 @@ var blockTypes = map[string]func(render.BlockSpec) bool{
 func (t *tab) onPaused(e evPaused) {
 	t.mu.Lock()
 	block := t.block
-	navOpen := t.navOpen
 	reason := ""
-	if f := blockTypes[e.ResourceType]; f != nil && f(block) {
+	mainDoc := e.ResourceType == "Document" && e.FrameID == string(t.id)
+	deferred := false
+	switch {
+	case blockTypes[e.ResourceType] != nil && blockTypes[e.ResourceType](block):
 		reason = "BlockedByClient"
-	} else if matchAny(block.URLPatterns, e.Request.URL) {
+	case matchAny(block.URLPatterns, e.Request.URL):
 		reason = "BlockedByClient"
-	} else if e.ResourceType == "Document" && e.FrameID == string(t.id) && !navOpen {
+	case mainDoc && !t.navOpen:
 		reason = "Aborted"
-		if len(t.warnings) < maxMessages {
-			t.warnings = append(t.warnings, fmt.Sprintf("blocked a navigation after the wait point to %.200s", e.Request.URL))
-		}
+		t.warnLocked(fmt.Sprintf("blocked a navigation after the wait point to %.200s", e.Request.URL))
+	case mainDoc && !t.navAny && e.RedirectedRequestID == "" && e.Request.URL != t.navURL:
+		// A script navigation while the page loads: a client redirect if
+		// it comes before the load event, a late navigation if the load
+		// event (whose report may trail this one) has fired. Decide after
+		// a short look.
+		deferred = true
 	}
 	if reason == "BlockedByClient" {
 		t.net.Blocked++
 	}
 	t.mu.Unlock()
 	go t.background(func(ctx context.Context) {
+		if deferred {
+			wctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+			err := t.waitFor(wctx, func() (bool, time.Duration) {
+				return !t.navOpen || t.life[t.loader]&lifeLoad != 0, 0
+			})
+			cancel()
+			if err == nil {
+				reason = "Aborted"
+				t.warn(fmt.Sprintf("blocked a navigation after the load event to %.200s", e.Request.URL))
+			}
+		}
 		if reason != "" {
 			_ = t.call(ctx, "Fetch.failRequest", obj{"requestId": e.RequestID, "errorReason": reason}, nil)
 			return
@@ -502,6 +531,15 @@ func (t *tab) beginRender(block render.BlockSpec) {
 func (t *tab) setNavOpen(open bool) {
 	t.mu.Lock()
 	t.navOpen = open
+	t.navAny = false
+	t.mu.Unlock()
+}
+
+// allowAnyNav lets every main-frame navigation through (a click that is
+// expected to navigate) until setNavOpen.
+func (t *tab) allowAnyNav() {
+	t.mu.Lock()
+	t.navOpen, t.navAny = true, true
 	t.mu.Unlock()
 }
 
@@ -564,6 +602,7 @@ func (t *tab) navigate(ctx context.Context, u string, idleAfterDCL time.Duration
 	t.mu.Lock()
 	t.navOpen = true
 	t.navURL = u
+	t.closeOnLoad = idleAfterDCL == 0 && u != "about:blank"
 	t.loader = "" // set by this navigation's frameNavigated or its answer
 	t.mu.Unlock()
 	var res struct {
