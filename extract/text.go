@@ -39,6 +39,7 @@ type textWriter struct {
 	dirty bool // something was written
 	// captions: write <figcaption> text too.
 	captions bool
+	brs      int // <br>s since the last text
 }
 
 func (w *textWriter) sep(k int) {
@@ -48,6 +49,7 @@ func (w *textWriter) sep(k int) {
 }
 
 func (w *textWriter) flush() {
+	w.brs = 0
 	if !w.dirty {
 		w.brk = 0
 		return
@@ -87,6 +89,12 @@ func (w *textWriter) node(n *html.Node) {
 	case atom.Br:
 		if w.pre > 0 {
 			w.raw("\n")
+			return
+		}
+		// One <br> breaks the line, two or more break the paragraph.
+		w.brs++
+		if w.brs >= 2 {
+			w.sep(3)
 		} else {
 			w.sep(2)
 		}
