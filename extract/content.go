@@ -114,7 +114,7 @@ type scorer struct {
 // set when the node budget is exhausted or ctx is done.
 func (s *scorer) walk(root *html.Node) {
 	s.infos = s.infos[:0]
-	s.ariaHidden = 0
+	s.ariaHidden, s.err = 0, nil
 	f, _ := classify(root, s.classes)
 	s.infos = append(s.infos, nodeInfo{n: root, parent: -1, blk: 0, flags: f | fBlock})
 	cur := int32(0)
