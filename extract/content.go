@@ -382,6 +382,9 @@ func (s *scorer) copyContent(root int32, fullPage bool) (*html.Node, contentStat
 	}
 	idx := root + 1
 	cp.children(src, dst, &idx)
+	if !fullPage {
+		dropContactTail(dst)
+	}
 	cp.stats.ContentFound = cp.stats.TextChars > 0
 	return dst, cp.stats
 }
@@ -627,4 +630,51 @@ func endsWithEllipsis(s string) bool {
 		s = s[:len(s)-1]
 	}
 	return strings.HasSuffix(s, "...") || strings.HasSuffix(s, "…")
+}
+
+// dropContactTail removes, from the end of the content, up to three
+// short lines that address the reader rather than tell the story: an
+// e-mail address or a social handle ("Email the author at ...",
+// "Follow us @...").
+func dropContactTail(root *html.Node) {
+	for range 3 {
+		last := lastTextBlock(root)
+		if last == nil || last == root {
+			return
+		}
+		for a := last; a != root; a = a.Parent {
+			if a.DataAtom == atom.Blockquote {
+				return // a quoted post keeps its handles
+			}
+		}
+		t := writeText(last)
+		if len(t) > 200 || strings.IndexByte(t, '@') < 0 {
+			return
+		}
+		last.Parent.RemoveChild(last)
+	}
+}
+
+// lastTextBlock returns the last block element of n's subtree that
+// holds text directly.
+func lastTextBlock(n *html.Node) *html.Node {
+	for c := n.LastChild; c != nil; c = c.PrevSibling {
+		switch c.Type {
+		case html.TextNode:
+			if collapsedLen(c.Data) > 0 {
+				return n
+			}
+		case html.ElementNode:
+			if !blockTag(c.DataAtom) {
+				if writeText(c) != "" {
+					return n
+				}
+				continue
+			}
+			if b := lastTextBlock(c); b != nil {
+				return b
+			}
+		}
+	}
+	return nil
 }

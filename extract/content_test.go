@@ -140,6 +140,13 @@ func TestContentDetection(t *testing.T) {
 			notWant: []string{"More from the coast", "Lighthouse keeper", "Share this", "Advertisement"},
 		},
 		{
+			name: "contact lines at the end go, a quoted post with a handle stays",
+			html: page(`<div class="body">` + paras(3) + `<blockquote><p>Dredge it now! — Harbour Watch (@harbourwatch)</p></blockquote>` + para(4) +
+				`<p>Follow us on Twitter @harbourgazette.</p><p><em>Email Ann Smith at ann@gazette.example.</em></p></div>`),
+			want:    []string{prose[0], "@harbourwatch", prose[4]},
+			notWant: []string{"Follow us", "ann@gazette"},
+		},
+		{
 			name:    "text directly in a div with line breaks",
 			html:    page(navBlock + `<div class="post">` + prose[0] + `<br><br>` + prose[1] + `<br><br>` + prose[2] + `</div>` + footerBlock),
 			want:    []string{prose[0], prose[1], prose[2]},
