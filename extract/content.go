@@ -38,7 +38,8 @@ import (
 // elements, link-dense blocks (a paragraph or list item with a sentence
 // of its own besides a linked headline stays), the title heading, lines
 // repeating the page title and date lines above the text, labels of ad
-// slots and widgets, and the headings left heading nothing. Figure
+// slots and widgets, the headings left heading nothing, and short
+// contact lines (an address or handle) at the very end. Figure
 // captions stay in the copy, for the media writers, but out of its text.
 
 // Weights of the block score.

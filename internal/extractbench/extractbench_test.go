@@ -27,14 +27,14 @@ func TestMain(m *testing.M) {
 // recordedF1 is the native engine's F1 on the article benchmark (181
 // pages), measured with this package's scorer, which agrees with the
 // benchmark's eval_extraction.py to 1e-6 (checked on two prediction files
-// once: F1 0.978032 / 0.950938 from both). 0.9816 measured with
+// once: F1 0.978032 / 0.950938 from both). 0.9817 measured with
 //
 //	go test ./internal/extractbench -run TestRegressionF1 -v
 //
 // Raise it when the extractor improves; the test fails when F1 drops more
 // than f1Tolerance below it.
 const (
-	recordedF1  = 0.9816
+	recordedF1  = 0.9817
 	f1Tolerance = 0.005
 )
 
