@@ -77,7 +77,8 @@ type Cache struct {
 // bucket "wasm_modules". db may be nil: the cache then runs in
 // directory-only mode, keeping each entry's record next to its code; use
 // it for a second process while another holds the store file (bbolt locks
-// the file per process). dir must be private: Open creates it with mode
+// the file per process; code outside riptide, which cannot open the
+// store, passes nil too). dir must be private: Open creates it with mode
 // 0700 and refuses an existing one with group or other permissions, or
 // owned by another user ([ErrInsecureDir]). Open evicts expired entries.
 func Open(dir string, db *store.DB, opts Options) (*Cache, error) {
