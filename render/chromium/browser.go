@@ -180,10 +180,13 @@ func launch(ctx context.Context, cfg *Config, proxyURL string) (_ *browser, err 
 
 	root := b.cn.at(lctx, "")
 	if err := (proto.TargetSetDiscoverTargets{Discover: true}).Call(root); err != nil {
-		select {
-		case <-b.exited:
-			b.exitedEarly = true
-		default:
+		if errors.Is(err, render.ErrBrowserCrashed) {
+			// The pipe broke: the process is on its way out.
+			select {
+			case <-b.exited:
+				b.exitedEarly = true
+			case <-time.After(2 * time.Second):
+			}
 		}
 		if lctx.Err() != nil {
 			return nil, fmt.Errorf("chromium: launch: %w", context.Cause(lctx))

@@ -44,7 +44,7 @@ func newTestRenderer(t testing.TB, cfg Config, servers ...*httptest.Server) *Ren
 		require.NoError(t, r.Close(ctx))
 		left := leftover(before)
 		if len(left) > 0 {
-			t.Errorf("browser processes left after Close: %v", left)
+			t.Errorf("browser processes left after Close: %s", describe(left))
 		}
 		ents, _ := os.ReadDir(cfg.TempDir)
 		for _, e := range ents {
@@ -87,6 +87,23 @@ func leftover(before map[int]bool) []int {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// describe lists processes with their parent, state and profile dir.
+func describe(pids []int) string {
+	var sb strings.Builder
+	for _, pid := range pids {
+		p, _ := readProc(pid)
+		cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		dir := ""
+		for _, a := range strings.Split(string(cmd), "\x00") {
+			if strings.HasPrefix(a, "--user-data-dir=") || strings.HasPrefix(a, "--type=") {
+				dir += " " + a
+			}
+		}
+		fmt.Fprintf(&sb, "\n  pid %d ppid %d pgid %d state %c %s%s", pid, p.ppid, p.pgid, p.state, p.comm, dir)
+	}
+	return sb.String()
 }
 
 // zombies counts zombie Chromium processes.
