@@ -91,9 +91,12 @@ func (n *Native) Extract(ctx context.Context, in Input) (*Document, error) {
 	if base == nil {
 		base = &url.URL{}
 	}
+	// A <base href> changes how the page's relative URLs resolve, as in
+	// a browser.
+	base = documentBase(root, base)
 	doc := &Document{URL: in.URL}
 	readMetadata(root, base, in, doc)
-	var warnings []string
+	warnings := doc.Meta.Warnings // invalid JSON-LD blocks and the like
 	if degraded {
 		warnings = append(warnings, "page not parsed as a tree; text recovered by a token scan")
 	}
