@@ -60,6 +60,12 @@ type CrawlRequest struct {
 	Engine Engine `json:"engine,omitempty"`
 	// Concurrency is the number of pages in flight (default 8).
 	Concurrency int `json:"concurrency,omitempty"`
+	// PerHostConcurrency bounds this crawl's pages in flight per host, and
+	// PerHostDelay the gap between the starts of two of its pages on one
+	// host (0: only the Client's limits, see [WithPerHostLimit], which
+	// apply on top).
+	PerHostConcurrency int           `json:"per_host_concurrency,omitempty"`
+	PerHostDelay       time.Duration `json:"per_host_delay,omitempty"`
 	// MaxDepth is how many links away from a seed the crawl goes (0: the
 	// seeds only, unless Follow is set, then the default 3).
 	MaxDepth int `json:"max_depth,omitempty"`
@@ -158,7 +164,8 @@ func planCrawlRequest(req CrawlRequest, engine Engine) (*crawlPlan, error) {
 	default:
 		return nil, fmt.Errorf("unknown order %q", p.Order)
 	}
-	if p.Concurrency < 0 || p.MaxDepth < 0 || p.MaxPages < 0 || p.MaxDuration < 0 || p.ReorderBuffer < 0 {
+	if p.Concurrency < 0 || p.MaxDepth < 0 || p.MaxPages < 0 || p.MaxDuration < 0 || p.ReorderBuffer < 0 ||
+		p.PerHostConcurrency < 0 || p.PerHostDelay < 0 {
 		return nil, errors.New("negative crawl limit")
 	}
 	if p.Concurrency == 0 {
@@ -377,22 +384,58 @@ func (c *Client) runCrawl(parent context.Context, plan *crawlPlan, yield func(*R
 		}
 		return yield(o.res, o.err)
 	}
+	hosts := newHostGate(plan.PerHostConcurrency, plan.PerHostDelay)
+	var wake *time.Timer
+	defer func() {
+		if wake != nil {
+			wake.Stop()
+		}
+	}()
+	var wakeC <-chan time.Time
 loop:
 	for {
 		var send chan crawlJob
 		var head crawlJob
+		idx := -1
 		if len(queue) > 0 && (plan.Order != OrderInput || len(held) < plan.ReorderBuffer) {
-			send, head = jobs, queue[0]
+			// Input order dispatches strictly in sequence, so the
+			// reorder buffer always drains.
+			scan := queue
+			if plan.Order == OrderInput {
+				scan = queue[:1]
+			}
+			var wait time.Duration
+			idx, wait = hosts.pick(scan, time.Now())
+			switch {
+			case idx >= 0:
+				send, head = jobs, queue[idx]
+			case wait > 0 && wakeC == nil:
+				if wake == nil {
+					wake = time.NewTimer(wait)
+				} else {
+					wake.Reset(wait)
+				}
+				wakeC = wake.C
+			}
 		}
-		if send == nil && inflight == 0 {
+		if send == nil && inflight == 0 && wakeC == nil {
 			break
 		}
 		select {
 		case send <- head:
-			queue = queue[1:]
+			if idx == 0 {
+				queue = queue[1:]
+			} else {
+				copy(queue[idx:], queue[idx+1:])
+				queue = queue[:len(queue)-1]
+			}
+			hosts.start(head.url, time.Now())
 			inflight++
+		case <-wakeC:
+			wakeC = nil
 		case o := <-outcomes:
 			inflight--
+			hosts.done(o.job.url)
 			if o.err == nil {
 				// The page's final and canonical addresses name the same
 				// content: never crawl them again.
@@ -576,4 +619,80 @@ func (p *crawlPlan) inSitemapScope(seed, link *url.URL) bool {
 		return q.follows(seed, link)
 	}
 	return p.follows(seed, link)
+}
+
+// hostGate applies a crawl's per-host concurrency and delay when the
+// coordinator picks the next page. A zero limit and delay let every page
+// through.
+type hostGate struct {
+	limit int
+	delay time.Duration
+	hosts map[string]*hostSlot
+}
+
+type hostSlot struct {
+	inflight int
+	last     time.Time
+}
+
+// maxPickScan bounds how far into the queue pick looks for a page whose
+// host is free.
+const maxPickScan = 256
+
+func newHostGate(limit int, delay time.Duration) *hostGate {
+	return &hostGate{limit: limit, delay: delay, hosts: map[string]*hostSlot{}}
+}
+
+func hostOf(rawURL string) string {
+	if u, err := url.Parse(rawURL); err == nil {
+		return u.Host
+	}
+	return ""
+}
+
+// pick returns the index of the first job in queue whose host may start a
+// page now, or -1 and how long until one may (0 when only completions can
+// free a host).
+func (g *hostGate) pick(queue []crawlJob, now time.Time) (int, time.Duration) {
+	if g.limit == 0 && g.delay == 0 {
+		return 0, 0
+	}
+	var wait time.Duration
+	for i, j := range queue[:min(len(queue), maxPickScan)] {
+		s := g.hosts[hostOf(j.url)]
+		if s == nil {
+			return i, 0
+		}
+		if g.limit > 0 && s.inflight >= g.limit {
+			continue
+		}
+		if d := s.last.Add(g.delay).Sub(now); d > 0 {
+			if wait == 0 || d < wait {
+				wait = d
+			}
+			continue
+		}
+		return i, 0
+	}
+	return -1, wait
+}
+
+func (g *hostGate) start(rawURL string, now time.Time) {
+	if g.limit == 0 && g.delay == 0 {
+		return
+	}
+	h := hostOf(rawURL)
+	s := g.hosts[h]
+	if s == nil {
+		s = &hostSlot{}
+		g.hosts[h] = s
+	}
+	s.inflight++
+	s.last = now
+}
+
+func (g *hostGate) done(rawURL string) {
+	if s := g.hosts[hostOf(rawURL)]; s != nil {
+		s.inflight--
+	}
 }

@@ -303,3 +303,26 @@ func TestCrawlMaxDurationEndsNormally(t *testing.T) {
 	assert.NoError(t, riptide.CrawlRequest{URLs: []string{"https://example.org/"}}.Validate())
 	assert.ErrorIs(t, riptide.CrawlRequest{}.Validate(), riptide.ErrValidation)
 }
+
+func TestCrawlPerHostLimitsOfTheRequest(t *testing.T) {
+	cs := newCountingServer(t, 10*time.Millisecond)
+	c := newClient(t, riptide.WithPerHostLimit(8, 0))
+	pages, errs := collect(t, c.Crawl(context.Background(), riptide.CrawlRequest{
+		URLs: []string{cs.URL + "/p/0"}, Follow: riptide.ScopeSameHost, MaxDepth: 10, MaxPages: 20, Concurrency: 8,
+		PerHostConcurrency: 1,
+	}))
+	require.Empty(t, errs)
+	assert.Len(t, pages, 20)
+	assert.LessOrEqual(t, cs.maxInflight.Load(), int64(1), "the crawl's own per-host limit holds")
+
+	// The delay spaces the starts of the crawl's pages on one host.
+	var seeds []string
+	for i := range 5 {
+		seeds = append(seeds, fmt.Sprintf("%s/p/%d", cs.URL, 100+i))
+	}
+	start := time.Now()
+	pages, errs = collect(t, c.Crawl(context.Background(), riptide.CrawlRequest{URLs: seeds, PerHostDelay: 40 * time.Millisecond, Concurrency: 5}))
+	require.Empty(t, errs)
+	assert.Len(t, pages, 5)
+	assert.GreaterOrEqual(t, time.Since(start), 4*40*time.Millisecond, "five starts need four gaps")
+}
