@@ -47,6 +47,9 @@ const plainFeatures = "--disable-features=TranslateUI,MediaRouter,OptimizationHi
 
 var browserSeq atomic.Int64
 
+// launchHook, when set (tests), is told the pid of every started browser.
+var launchHook func(pid int)
+
 // browser is one Chromium process and its DevTools connection.
 type browser struct {
 	id   int64
@@ -140,6 +143,9 @@ func launch(ctx context.Context, cfg *Config, proxyURL string) (_ *browser, err 
 		started: time.Now(),
 		dead:    make(chan struct{}),
 		tabs:    map[proto.TargetTargetID]*tab{},
+	}
+	if launchHook != nil {
+		launchHook(b.pid)
 	}
 	b.pipe = &pipeConn{w: toBrowser, rf: fromBrowser, r: bufio.NewReaderSize(fromBrowser, 1<<20)}
 	go func() {

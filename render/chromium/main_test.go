@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,7 +19,19 @@ import (
 	"github.com/riptide-go/riptide/internal/testenv"
 )
 
+// testMark is put in this test process's environment; every browser it
+// starts inherits it, which tells our processes from Chromium processes
+// other programs on the machine run.
+var testMark = fmt.Sprintf("RIPTIDE_CHROMIUM_TEST=%d-%d", os.Getpid(), time.Now().UnixNano())
+
+// groups holds the process groups of the browsers this test process
+// started (a browser leads its group; its children stay in it).
+var groups sync.Map
+
 func TestMain(m *testing.M) {
+	k, v, _ := strings.Cut(testMark, "=")
+	_ = os.Setenv(k, v)
+	launchHook = func(pid int) { groups.Store(pid, true) }
 	goleak.VerifyTestMain(m)
 }
 
@@ -56,15 +69,34 @@ func newTestRenderer(t testing.TB, cfg Config, servers ...*httptest.Server) *Ren
 	return r
 }
 
-// chromePIDs lists live (non-zombie) Chromium processes.
+// chromePIDs lists live (non-zombie) Chromium processes started by this
+// test process.
 func chromePIDs() map[int]bool {
 	out := map[int]bool{}
 	for _, p := range allProcs() {
-		if isChrome(p) && p.state != 'Z' {
+		if isChrome(p) && p.state != 'Z' && ours(p.pid) {
 			out[p.pid] = true
 		}
 	}
 	return out
+}
+
+func ours(pid int) bool {
+	if p, ok := readProc(pid); ok {
+		if _, mine := groups.Load(p.pgid); mine {
+			return true
+		}
+	}
+	env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+	if err != nil {
+		return false
+	}
+	for _, kv := range strings.Split(string(env), "\x00") {
+		if kv == testMark {
+			return true
+		}
+	}
+	return false
 }
 
 func isChrome(p procInfo) bool {
@@ -106,11 +138,12 @@ func describe(pids []int) string {
 	return sb.String()
 }
 
-// zombies counts zombie Chromium processes.
+// zombies counts zombie Chromium processes of browsers this test process
+// started.
 func zombies() int {
 	n := 0
 	for _, p := range allProcs() {
-		if isChrome(p) && p.state == 'Z' {
+		if _, mine := groups.Load(p.pgid); mine && isChrome(p) && p.state == 'Z' {
 			n++
 		}
 	}
