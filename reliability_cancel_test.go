@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -44,6 +45,18 @@ func slowArticle(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "<p>Part %d: the tide turns every six hours and the currents along the coast follow it, strong at mid-tide and slack at the turn, and swimmers learn to read them.</p>", i)
 	}
 	fmt.Fprint(w, "</article></body></html>")
+}
+
+// cancelPoint picks when to cancel a call that takes about d: log-uniform
+// between 20 µs and 1.5 d, so the first steps of a call (admission, cache
+// lookup, dial) are hit as often as the later, longer ones, and some calls
+// complete.
+func cancelPoint(d time.Duration) time.Duration {
+	lo, hi := math.Log(float64(20*time.Microsecond)), math.Log(float64(d)*1.5)
+	if hi <= lo {
+		return d
+	}
+	return time.Duration(math.Exp(lo + rand.Float64()*(hi-lo)))
 }
 
 // closeWithin closes c and reports whether Close returned within d. A
@@ -116,7 +129,7 @@ func TestReliabilityCancelExtract(t *testing.T) {
 			var stops []time.Duration
 			for i := range runs {
 				cctx, cancel := context.WithCancel(ctx)
-				at := time.Duration(rand.Int64N(int64(window * 3 / 2)))
+				at := cancelPoint(window)
 				var fired time.Time
 				var mu sync.Mutex
 				timer := time.AfterFunc(at, func() {
@@ -249,7 +262,7 @@ func TestReliabilityCancelRender(t *testing.T) {
 	canceled := 0
 	for i := range runs {
 		cctx, cancel := context.WithCancel(ctx)
-		timer := time.AfterFunc(time.Duration(rand.Int64N(int64(window*3/2))), cancel)
+		timer := time.AfterFunc(cancelPoint(window), cancel)
 		_, err := c.Render(cctx, render.Request{URL: srv.URL + "/p/" + strconv.Itoa(i)})
 		timer.Stop()
 		cancel()
