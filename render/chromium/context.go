@@ -124,7 +124,11 @@ func (c *Context) unpin(b *browser) {
 // which a Context already provides against other contexts) uses a new tab
 // closed afterwards; the default and WarmTab reuse a warm tab.
 func (c *Context) Render(ctx context.Context, req *render.Request) (*render.Response, error) {
-	return c.r.renderWith(ctx, req, func(ctx context.Context) (*browser, *tab, func(*tab, error), error) {
+	return c.render(ctx, req, time.Now())
+}
+
+func (c *Context) render(ctx context.Context, req *render.Request, start time.Time) (*render.Response, error) {
+	return c.r.renderWith(ctx, req, start, func(ctx context.Context) (*browser, *tab, func(*tab, error), error) {
 		return c.checkout(ctx, req.Isolation == render.IsolationDefault || req.Isolation == render.IsolationWarmTab, req.Stealth)
 	})
 }

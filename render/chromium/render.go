@@ -21,6 +21,7 @@ type checkoutFunc func(ctx context.Context) (*browser, *tab, func(*tab, error), 
 // untenanted warm-tab render). With SessionID the session's context is
 // used (created on first use).
 func (r *Renderer) Render(ctx context.Context, req *render.Request) (*render.Response, error) {
+	start := time.Now()
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
@@ -32,7 +33,7 @@ func (r *Renderer) Render(ctx context.Context, req *render.Request) (*render.Res
 		if err != nil {
 			return nil, err
 		}
-		resp, err := c.Render(ctx, req)
+		resp, err := c.render(ctx, req, start)
 		if resp != nil {
 			resp.SessionID = req.SessionID
 		}
@@ -45,9 +46,9 @@ func (r *Renderer) Render(ctx context.Context, req *render.Request) (*render.Res
 		if err != nil {
 			return nil, err
 		}
-		return c.Render(ctx, req)
+		return c.render(ctx, req, start)
 	}
-	return r.renderWith(ctx, req, func(ctx context.Context) (*browser, *tab, func(*tab, error), error) {
+	return r.renderWith(ctx, req, start, func(ctx context.Context) (*browser, *tab, func(*tab, error), error) {
 		b, err := r.acquire(ctx)
 		if err != nil {
 			return nil, nil, nil, err
@@ -146,7 +147,9 @@ func (r *Renderer) sharedContext(ctx context.Context) (*Context, error) {
 
 // renderWith runs the render pipeline on a tab from checkout, under the
 // request's hard cap.
-func (r *Renderer) renderWith(ctx context.Context, req *render.Request, checkout checkoutFunc) (resp *render.Response, err error) {
+// start is when the caller began (Timings.Acquire and Total count from
+// it, so context creation is included).
+func (r *Renderer) renderWith(ctx context.Context, req *render.Request, start time.Time, checkout checkoutFunc) (resp *render.Response, err error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
@@ -154,8 +157,7 @@ func (r *Renderer) renderWith(ctx context.Context, req *render.Request, checkout
 		return nil, fmt.Errorf("%w: a per-request proxy is not supported by the chromium renderer", render.ErrInvalidRequest)
 	}
 	to := req.Timeouts.WithDefaults()
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, to.Total)
+	ctx, cancel := context.WithDeadline(ctx, start.Add(to.Total))
 	defer cancel()
 
 	_, t, giveBack, err := checkout(ctx)
