@@ -202,6 +202,14 @@ func launch(ctx context.Context, cfg *Config, proxyURL string) (_ *browser, err 
 	if err := (proto.BrowserSetDownloadBehavior{Behavior: proto.BrowserSetDownloadBehaviorBehaviorDeny}).Call(root); err != nil {
 		return nil, err
 	}
+	// The start-up tab would keep a renderer process for nothing.
+	if ts, err := (proto.TargetGetTargets{}).Call(root); err == nil {
+		for _, ti := range ts.TargetInfos {
+			if ti.Type == proto.TargetTargetInfoTypePage {
+				_, _ = proto.TargetCloseTarget{TargetID: ti.TargetID}.Call(root)
+			}
+		}
+	}
 	v, err := proto.BrowserGetVersion{}.Call(root)
 	if err != nil {
 		return nil, err
