@@ -25,6 +25,7 @@ import (
 	"github.com/riptide-go/riptide/fetch"
 	"github.com/riptide-go/riptide/internal/testenv"
 	"github.com/riptide-go/riptide/metrics"
+	"github.com/riptide-go/riptide/render"
 	"github.com/riptide-go/riptide/render/chromium"
 	"github.com/riptide-go/riptide/stream"
 )
@@ -355,7 +356,9 @@ func TestReliabilitySecretsBrowserCrossOrigin(t *testing.T) {
 			relArticle(w, "Origin "+r.URL.Path)
 		}
 	})
-	c, err := riptide.New(riptide.AllowPrivateNetworks(), riptide.WithRetries(0),
+	var logBuf syncBuffer
+	log := slog.New(slog.NewJSONHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, err := riptide.New(riptide.AllowPrivateNetworks(), riptide.WithRetries(0), riptide.WithLogger(log),
 		riptide.WithChromium(chromium.Config{Bin: bin, MaxBrowsers: 1, TempDir: t.TempDir()}))
 	require.NoError(t, err)
 	defer c.Close()
@@ -365,6 +368,26 @@ func TestReliabilitySecretsBrowserCrossOrigin(t *testing.T) {
 	for _, path := range []string{"/redirect", "/embed"} {
 		_, err := c.Extract(ctx, origin.URL+path, riptide.WithRequestEngine(riptide.EngineHeadless), riptide.WithHeader(secret))
 		require.NoError(t, err, path)
+	}
+
+	// Rendered URLs with secret query values, one that loads and one that
+	// cannot: neither the log nor the errors show the values.
+	tokenQuery := "?access_token=" + canaryToken + "&sig=" + canarySig
+	var errText strings.Builder
+	_, err = c.Extract(ctx, origin.URL+"/article"+tokenQuery, riptide.WithRequestEngine(riptide.EngineHeadless))
+	require.NoError(t, err)
+	for _, u := range []string{"http://127.0.0.1:1/down" + tokenQuery, "http://" + "admin:" + canaryUser + "@" + strings.TrimPrefix(origin.URL, "http://") + "/x"} {
+		_, err = c.Render(ctx, render.Request{URL: u})
+		require.Error(t, err, u)
+		fmt.Fprintf(&errText, "%v\n%+v\n", err, err)
+		_, err = c.Extract(ctx, u, riptide.WithRequestEngine(riptide.EngineHeadless))
+		require.Error(t, err, u)
+		fmt.Fprintf(&errText, "%v\n%+v\n", err, err)
+	}
+	for _, place := range []struct{ name, data string }{{"log", string(logBuf.Bytes())}, {"errors", errText.String()}} {
+		for _, s := range []string{canaryToken, canarySig, canaryUser} {
+			assert.NotContains(t, place.data, s, "secret in the %s of a render", place.name)
+		}
 	}
 	// The checks can fail: the origin got the headers, the other origin
 	// was reached.
