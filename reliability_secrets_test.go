@@ -329,7 +329,8 @@ func TestReliabilitySecretsNeverLeak(t *testing.T) {
 // riptide.WithHeader are "sent to the URL's origin only" — with the
 // headless engine too. A rendered page that redirects to another origin,
 // or loads an image, a script or a fetch from one, must not hand them to
-// that origin.
+// that origin. Secret query values and userinfo of rendered URLs stay out
+// of the log and of error strings.
 func TestReliabilitySecretsBrowserCrossOrigin(t *testing.T) {
 	bin := testenv.ChromePath(t)
 	other := newRecordingServer(t, func(w http.ResponseWriter, r *http.Request) {
@@ -384,9 +385,14 @@ func TestReliabilitySecretsBrowserCrossOrigin(t *testing.T) {
 		require.Error(t, err, u)
 		fmt.Fprintf(&errText, "%v\n%+v\n", err, err)
 	}
+	found := 0
 	for _, place := range []struct{ name, data string }{{"log", string(logBuf.Bytes())}, {"errors", errText.String()}} {
 		for _, s := range []string{canaryToken, canarySig, canaryUser} {
-			assert.NotContains(t, place.data, s, "secret in the %s of a render", place.name)
+			if n := strings.Count(place.data, s); n > 0 {
+				found += n
+				i := strings.Index(place.data, s)
+				t.Errorf("canary %s found %d times in the %s of renders, e.g. …%s…", s, n, place.name, place.data[max(0, i-100):min(len(place.data), i+40)])
+			}
 		}
 	}
 	// The checks can fail: the origin got the headers, the other origin
@@ -395,7 +401,6 @@ func TestReliabilitySecretsBrowserCrossOrigin(t *testing.T) {
 	got := string(other.received())
 	require.Contains(t, got, "/landing")
 	require.Contains(t, got, "/pixel.png")
-	found := 0
 	for _, s := range []string{canaryAuth, canaryAPIKey} {
 		var reqs []string
 		for _, dump := range strings.Split(got, "\r\n\r\n") {
@@ -408,6 +413,6 @@ func TestReliabilitySecretsBrowserCrossOrigin(t *testing.T) {
 			t.Errorf("the other origin received %s in %q", s, reqs)
 		}
 	}
-	testenv.Figure(t, "canaries", "found", found, "path", "browser_cross_origin")
-	assert.Zero(t, found, "headers given for one origin reached another through the browser")
+	testenv.Figure(t, "canaries", "found", found, "path", "browser")
+	assert.Zero(t, found, "secrets of rendered requests leaked")
 }
