@@ -31,9 +31,6 @@ func TestRun(t *testing.T) {
 // TestGuestUpToDate rebuilds the guest as go generate does and compares it
 // with the embedded guest.wasm.
 func TestGuestUpToDate(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the guest")
-	}
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("no go toolchain on PATH")
