@@ -139,7 +139,9 @@ type Request struct {
 	// UserAgent overrides the browser's user agent.
 	UserAgent string   `json:"user_agent,omitempty"`
 	Viewport  Viewport `json:"viewport,omitzero"`
-	// Headers are extra HTTP headers sent with every request of the page.
+	// Headers are extra HTTP headers sent with the page's requests to its
+	// own origin (scheme, host and port of URL); requests and redirects to
+	// other origins never carry them.
 	Headers map[string]string `json:"headers,omitempty"`
 	// SessionID renders in the session's browser context (cookies and
 	// storage kept across renders). Empty: no session. A session is

@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -36,19 +36,6 @@ func (r *Renderer) apply(ctx context.Context, t *tab, req *render.Request) error
 		}
 		want.lang, want.platform, want.tz = r.cfg.Locale, r.cfg.Platform, r.cfg.Timezone
 	}
-	if len(req.Headers) > 0 {
-		keys := make([]string, 0, len(req.Headers))
-		for k := range req.Headers {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		var sb strings.Builder
-		for _, k := range keys {
-			sb.WriteString(k + "\x00" + req.Headers[k] + "\x00")
-		}
-		want.headers = sb.String()
-	}
-	want.blockKey = fmt.Sprint(req.Block)
 	have := t.applied
 	want.stealthID = have.stealthID
 
@@ -81,15 +68,14 @@ func (r *Renderer) apply(ctx context.Context, t *tab, req *render.Request) error
 			return err
 		}
 	}
-	if have.headers != want.headers {
-		h := obj{}
-		for k, v := range req.Headers {
-			h[k] = v
-		}
-		if err := t.call(ctx, "Network.setExtraHTTPHeaders", obj{"headers": h}, nil); err != nil {
-			return err
-		}
-	}
+	// Extra headers go only to the page's own origin (a redirect or a
+	// subresource elsewhere must not receive tenant secrets): they are
+	// added per request by the Fetch handler, not with
+	// Network.setExtraHTTPHeaders, which sends them everywhere.
+	t.mu.Lock()
+	t.headers, t.headerOrigin = req.Headers, origin(req.URL)
+	t.mu.Unlock()
+	want.blockKey = fmt.Sprint(req.Block, len(req.Headers) > 0)
 	if have.stealth != want.stealth {
 		if want.stealth {
 			var res struct {
@@ -118,12 +104,24 @@ func (r *Renderer) apply(ctx context.Context, t *tab, req *render.Request) error
 		for _, p := range b.URLPatterns {
 			patterns = append(patterns, obj{"urlPattern": p, "requestStage": "Request"})
 		}
+		if len(req.Headers) > 0 {
+			patterns = append(patterns, obj{"urlPattern": "*", "requestStage": "Request"})
+		}
 		if err := t.call(ctx, "Fetch.enable", obj{"patterns": patterns}, nil); err != nil {
 			return err
 		}
 	}
 	t.applied = want
 	return nil
+}
+
+// origin returns scheme://host[:port] of u, lower-cased ("" if unparsable).
+func origin(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || p.Host == "" {
+		return ""
+	}
+	return strings.ToLower(p.Scheme + "://" + p.Host)
 }
 
 // stealthExtraJS keeps navigator.languages consistent with the

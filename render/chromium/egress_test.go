@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -63,4 +64,49 @@ func TestSSRFBrowser(t *testing.T) {
 	testenv.Figure(t, "ssrf_browser", "vectors", len(vectors), "reached", reached, "refused", st.EgressRefused)
 	assert.Equal(t, 0, reached)
 	assert.Positive(t, st.EgressRefused)
+}
+
+// Extra request headers reach the page's origin only: not a
+// cross-origin subresource, iframe or redirect target.
+func TestHeadersStayOnOrigin(t *testing.T) {
+	var mu sync.Mutex
+	got := map[string]int{}
+	record := func(name string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("X-Secret") == "s3cret" {
+				mu.Lock()
+				got[name]++
+				mu.Unlock()
+			}
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, "<p>"+name+"</p>")
+		}
+	}
+	other := site(t, map[string]any{"/": record("other")})
+	srv := site(t, map[string]any{
+		"/page": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("X-Secret") == "s3cret" {
+				mu.Lock()
+				got["main"]++
+				mu.Unlock()
+			}
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprintf(w, `<!doctype html><p id=ok>ok</p><img src="%[1]s/img"><iframe src="%[1]s/frame"></iframe>
+<img src="/same.png"><img src="/redir">`, other.URL)
+		}),
+		"/same.png": record("main"),
+		"/redir": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, other.URL+"/redirected", http.StatusFound)
+		}),
+	})
+	r := newTestRenderer(t, Config{}, srv, other)
+	_, err := r.Render(context.Background(), &render.Request{URL: srv.URL + "/page",
+		Headers: map[string]string{"X-Secret": "s3cret"},
+		Actions: []render.Action{render.Script("await new Promise(r => setTimeout(r, 300)); return 1")}})
+	require.NoError(t, err)
+	mu.Lock()
+	defer mu.Unlock()
+	testenv.Figure(t, "render_header_leak", "leaked", got["other"], "sent_to_origin", got["main"])
+	assert.Equal(t, 0, got["other"], "secret header sent to another origin")
+	assert.GreaterOrEqual(t, got["main"], 2, "the page's origin gets the header")
 }

@@ -56,6 +56,9 @@ type tab struct {
 	console     []string
 	block       render.BlockSpec
 	applied     settings
+	// Extra request headers, sent only to headerOrigin.
+	headers      map[string]string
+	headerOrigin string
 }
 
 // settings are the per-request page settings a warm tab must re-apply
@@ -63,7 +66,6 @@ type tab struct {
 type settings struct {
 	ua, lang, platform, tz string
 	vp                     render.Viewport
-	headers                string
 	blockKey               string
 	stealth                bool
 	stealthID              string
@@ -217,7 +219,8 @@ type (
 	evPaused struct {
 		RequestID string `json:"requestId"`
 		Request   struct {
-			URL string `json:"url"`
+			URL     string            `json:"url"`
+			Headers map[string]string `json:"headers"`
 		} `json:"request"`
 		FrameID             string `json:"frameId"`
 		ResourceType        string `json:"resourceType"`
@@ -463,6 +466,17 @@ func (t *tab) onPaused(e evPaused) {
 	if reason == "BlockedByClient" {
 		t.net.Blocked++
 	}
+	var headers []obj
+	if len(t.headers) > 0 && t.headerOrigin != "" && origin(e.Request.URL) == t.headerOrigin {
+		for k, v := range e.Request.Headers {
+			if _, over := t.headers[k]; !over {
+				headers = append(headers, obj{"name": k, "value": v})
+			}
+		}
+		for k, v := range t.headers {
+			headers = append(headers, obj{"name": k, "value": v})
+		}
+	}
 	t.mu.Unlock()
 	go t.background(func(ctx context.Context) {
 		if deferred {
@@ -480,7 +494,11 @@ func (t *tab) onPaused(e evPaused) {
 			_ = t.call(ctx, "Fetch.failRequest", obj{"requestId": e.RequestID, "errorReason": reason}, nil)
 			return
 		}
-		_ = t.call(ctx, "Fetch.continueRequest", obj{"requestId": e.RequestID}, nil)
+		p := obj{"requestId": e.RequestID}
+		if headers != nil {
+			p["headers"] = headers
+		}
+		_ = t.call(ctx, "Fetch.continueRequest", p, nil)
 	})
 }
 
@@ -526,6 +544,7 @@ func (t *tab) beginRender(block render.BlockSpec) {
 	t.warnings = nil
 	t.console = nil
 	t.block = block
+	t.headers, t.headerOrigin = nil, ""
 }
 
 func (t *tab) setNavOpen(open bool) {
