@@ -88,19 +88,20 @@ func (c *Client) renderer() (render.Renderer, error) {
 	return r, nil
 }
 
-// crawlRenderer returns a renderer for one crawl: a browser context whose
-// warm tabs are reused across the crawl's pages when the built-in renderer
-// is used, the Client's renderer otherwise. release closes it.
+// crawlRenderer returns a renderer for one crawl: a group (for Chromium, a
+// browser context whose warm tabs are reused across the crawl's pages) when
+// the renderer offers groups, the Client's renderer otherwise. release
+// closes the group.
 func (c *Client) crawlRenderer(ctx context.Context) (r render.Renderer, release func(), err error) {
 	base, err := c.renderer()
 	if err != nil {
 		return nil, func() {}, err
 	}
-	cr, ok := base.(*chromium.Renderer)
+	gr, ok := base.(render.Grouper)
 	if !ok {
 		return base, func() {}, nil
 	}
-	bc, err := cr.NewContext(ctx)
+	bc, err := gr.NewGroup(ctx)
 	if err != nil {
 		return nil, func() {}, &Error{Kind: KindRendering, Op: "crawl", Err: err}
 	}
