@@ -125,7 +125,9 @@ func (e *Error) Error() string {
 	}
 	msg += ": " + e.Kind.String()
 	if e.Err != nil {
-		msg += ": " + e.Err.Error()
+		// Engines should not put credentials in their errors; this makes
+		// sure none gets through.
+		msg += ": " + redact.Text(e.Err.Error())
 	}
 	return msg
 }

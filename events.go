@@ -5,7 +5,6 @@ import (
 	"errors"
 	"iter"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/riptide-go/riptide/extract"
@@ -69,13 +68,13 @@ func ErrorEvent(err error) stream.Event {
 	var re *Error
 	if !errors.As(err, &re) {
 		ev := stream.ErrorFrom(err)
-		ev.Error.Message = redactText(ev.Error.Message)
+		ev.Error.Message = redact.Text(ev.Error.Message)
 		return ev
 	}
 	e := stream.ErrorEvent{
 		ErrorType: re.Code(),
 		Code:      detailCode(re),
-		Message:   redactText(re.Error()),
+		Message:   redact.Text(re.Error()),
 		URL:       re.URL,
 		Retryable: re.Retryable(),
 		Fatal:     re.URL == "",
@@ -129,30 +128,6 @@ func detailCode(e *Error) string {
 		}
 	}
 	return e.Code()
-}
-
-// redactText redacts every URL-looking word of s.
-func redactText(s string) string {
-	if !strings.Contains(s, "://") {
-		return s
-	}
-	words := strings.Fields(s)
-	changed := false
-	for i, w := range words {
-		if !strings.Contains(w, "://") {
-			continue
-		}
-		trimmed := strings.Trim(w, `"'()<>[],;`)
-		r := redact.URL(trimmed)
-		if r != trimmed {
-			words[i] = strings.Replace(w, trimmed, r, 1)
-			changed = true
-		}
-	}
-	if !changed {
-		return s
-	}
-	return strings.Join(words, " ")
 }
 
 // Events turns a sequence of results, typically from [Client.Crawl], into

@@ -113,3 +113,39 @@ func Header(name, value string) string {
 	}
 	return Mask
 }
+
+// Text returns s with every URL in it redacted (see URL). Spacing and the
+// rest of the text are kept as they are.
+func Text(s string) string {
+	if !strings.Contains(s, "://") {
+		return s
+	}
+	var b strings.Builder
+	rest := s
+	for {
+		i := strings.Index(rest, "://")
+		if i < 0 {
+			b.WriteString(rest)
+			return b.String()
+		}
+		start := i
+		for start > 0 && !isURLBoundary(rest[start-1]) {
+			start--
+		}
+		end := i + 3
+		for end < len(rest) && !isURLBoundary(rest[end]) {
+			end++
+		}
+		b.WriteString(rest[:start])
+		b.WriteString(URL(rest[start:end]))
+		rest = rest[end:]
+	}
+}
+
+func isURLBoundary(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\r', '"', '\'', '<', '>', '(', ')', '[', ']', ',', ';', '`':
+		return true
+	}
+	return false
+}

@@ -58,3 +58,12 @@ func FuzzURL(f *testing.F) {
 		}
 	})
 }
+
+func TestText(t *testing.T) {
+	in := "navigate \"https://u:" + canary + "@example.org/a?access_token=" + canary + "\": failed\n\tsee http://x.org/?sig=" + canary + ", then retry"
+	got := Text(in)
+	assert.NotContains(t, got, canary)
+	assert.Equal(t, "navigate \"https://example.org/a?access_token="+Mask+"\": failed\n\tsee http://x.org/?sig="+Mask+", then retry", got)
+	assert.Equal(t, "no urls here", Text("no urls here"))
+	assert.Equal(t, "://", Text("://"))
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/riptide-go/riptide/internal/redact"
 	"path"
 	"strings"
 	"sync"
@@ -632,10 +633,10 @@ func (t *tab) navigate(ctx context.Context, u string, idleAfterDCL time.Duration
 		if errors.Is(err, render.ErrBrowserCrashed) || ctx.Err() != nil {
 			return 0, err
 		}
-		return 0, fmt.Errorf("%w: %s: %v", render.ErrNavigation, u, err)
+		return 0, fmt.Errorf("%w: %s: %v", render.ErrNavigation, redact.URL(u), err)
 	}
 	if res.ErrorText != "" {
-		return 0, fmt.Errorf("%w: %s: %s", render.ErrNavigation, u, res.ErrorText)
+		return 0, fmt.Errorf("%w: %s: %s", render.ErrNavigation, redact.URL(u), res.ErrorText)
 	}
 	start := time.Now()
 	if res.LoaderID == "" {
@@ -661,7 +662,7 @@ func (t *tab) navigate(ctx context.Context, u string, idleAfterDCL time.Duration
 	refused := t.refused
 	t.mu.Unlock()
 	if refused {
-		return waited, fmt.Errorf("%w: %s: destination refused by the egress policy", render.ErrNavigation, u)
+		return waited, fmt.Errorf("%w: %s: destination refused by the egress policy", render.ErrNavigation, redact.URL(u))
 	}
 	if err != nil && errors.Is(err, context.DeadlineExceeded) {
 		t.mu.Lock()
@@ -671,7 +672,7 @@ func (t *tab) navigate(ctx context.Context, u string, idleAfterDCL time.Duration
 			t.warn("load event did not fire in time; using the document at DOMContentLoaded")
 			return waited, nil
 		}
-		return waited, fmt.Errorf("%w: %s: no DOMContentLoaded: %w", render.ErrNavigation, u, err)
+		return waited, fmt.Errorf("%w: %s: no DOMContentLoaded: %w", render.ErrNavigation, redact.URL(u), err)
 	}
 	return waited, err
 }
