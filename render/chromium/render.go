@@ -214,7 +214,7 @@ func (r *Renderer) run(ctx context.Context, t *tab, req *render.Request, to rend
 			// Keep what the page shows at the failure for diagnosis.
 			// (Skipped once the hard cap passed: the page may be stuck.)
 			if ctx.Err() == nil && !errors.Is(err, render.ErrBrowserCrashed) {
-				hctx, hcancel := context.WithTimeout(ctx, 250*time.Millisecond)
+				hctx, hcancel := context.WithTimeout(ctx, 2*time.Second)
 				if s, herr := t.snapshot(hctx); herr == nil {
 					resp.HTML, resp.FinalURL = s.HTML, s.URL
 				}
