@@ -3,6 +3,7 @@ package riptide_test
 import (
 	"context"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"path/filepath"
 	"sync/atomic"
@@ -171,3 +172,34 @@ func TestRenderRefusesPrivateByDefault(t *testing.T) {
 }
 
 var _ extract.Extractor = (*riptidetest.Extractor)(nil)
+
+func TestCookieJarOption(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		if _, err := r.Cookie("visit"); err != nil {
+			http.SetCookie(w, &http.Cookie{Name: "visit", Value: "1", Path: "/"})
+			_, _ = w.Write([]byte("<html><body><article><p>First visit to this page, no cookie was sent by the client.</p></article></body></html>"))
+			return
+		}
+		_, _ = w.Write([]byte("<html><body><article><p>Welcome back, the client sent the cookie set on its first visit.</p></article></body></html>"))
+	}))
+	defer srv.Close()
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	withJar := newClient(t, riptide.WithCookieJar(jar))
+	without := newClient(t)
+	for range 2 {
+		_, err := withJar.Extract(context.Background(), srv.URL+"/")
+		require.NoError(t, err)
+	}
+	res, err := withJar.Extract(context.Background(), srv.URL+"/")
+	require.NoError(t, err)
+	assert.Contains(t, res.Document.Text, "Welcome back")
+	res, err = without.Extract(context.Background(), srv.URL+"/")
+	require.NoError(t, err)
+	assert.Contains(t, res.Document.Text, "First visit", "another Client never sees the jar's cookies")
+}

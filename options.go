@@ -3,6 +3,7 @@ package riptide
 import (
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/riptide-go/riptide/extract"
@@ -44,6 +45,9 @@ type config struct {
 	admissionLimit int
 	memBudget      uint64
 	memWait        bool
+	jar            http.CookieJar
+	proxyURL       string
+	storeMaxBytes  int
 }
 
 func defaultConfig() config {
@@ -73,6 +77,8 @@ func (c *config) validate() error {
 		return fmt.Errorf("unknown engine %q", c.engine)
 	case c.cacheSize < 0 || c.cacheTTL < 0:
 		return fmt.Errorf("result cache size and ttl must be >= 0")
+	case c.storeMaxBytes < 0:
+		return fmt.Errorf("cache max bytes must be >= 0, got %d", c.storeMaxBytes)
 	case c.admissionLimit <= 0:
 		return fmt.Errorf("admission limit must be > 0, got %d", c.admissionLimit)
 	case c.retries < 0:
@@ -223,3 +229,19 @@ func WithAdmissionLimit(n int) Option { return func(c *config) { c.admissionLimi
 func WithMemoryBudget(bytes uint64, wait bool) Option {
 	return func(c *config) { c.memBudget, c.memWait = bytes, wait }
 }
+
+// WithCookieJar keeps cookies across the Client's fetches in jar (for
+// example a net/http/cookiejar with the public suffix list). Without it the
+// Client sends no cookies and keeps none. Give each tenant its own Client
+// and jar: Clients never share cookies.
+func WithCookieJar(jar http.CookieJar) Option { return func(c *config) { c.jar = jar } }
+
+// WithProxy sends every fetch through an HTTP(S) or SOCKS5 proxy. Target
+// addresses are still checked before each request, but the proxy resolves
+// names again, so it must enforce its own egress policy. Credentials in
+// the proxy URL never appear in errors or logs.
+func WithProxy(proxyURL string) Option { return func(c *config) { c.proxyURL = proxyURL } }
+
+// WithCacheMaxBytes caps the store file (see [WithCacheDir]); past it the
+// disk caches turn read-only and results still flow (default: no cap).
+func WithCacheMaxBytes(n int) Option { return func(c *config) { c.storeMaxBytes = n } }

@@ -87,7 +87,7 @@ func New(opts ...Option) (*Client, error) {
 		c.cfg.wasmModule = b
 	}
 	if cfg.cacheDir != "" {
-		db, err := store.Open(filepath.Join(cfg.cacheDir, store.FileName), store.Options{Logger: c.log})
+		db, err := store.Open(filepath.Join(cfg.cacheDir, store.FileName), store.Options{Logger: c.log, MaxSize: cfg.storeMaxBytes})
 		if err != nil {
 			c.dbErr = err
 			c.log.Warn("running without disk caches", "err", err)
@@ -131,6 +131,8 @@ func New(opts ...Option) (*Client, error) {
 			PerHostConcurrency:   cfg.perHost,
 			PerHostDelay:         cfg.perHostDelay,
 			GlobalConcurrency:    cfg.concurrency,
+			Jar:                  cfg.jar,
+			ProxyURL:             cfg.proxyURL,
 			// The Client runs every fetch under timeout.Do with the
 			// policy's budget; the fetcher's own policy is only a cap.
 			Policy: timeout.Fixed{D: fetchCap(c.policy)},
