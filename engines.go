@@ -155,6 +155,13 @@ func (c *Client) renderWith(ctx context.Context, r render.Renderer, req *render.
 	if err := req.Validate(); err != nil {
 		return nil, 0, err
 	}
+	if req.PDF {
+		// Printing is the heaviest render: at most maxPDFJobs at once.
+		if err := c.pdfJobs.Acquire(ctx, 1); err != nil {
+			return nil, 0, err
+		}
+		defer c.pdfJobs.Release(1)
+	}
 	var resp *render.Response
 	attempts := 0
 	err = timeout.Do(ctx, c.policy, timeout.StageRender, req.URL, c.retryOptions(), func(actx context.Context) error {

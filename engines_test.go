@@ -203,3 +203,34 @@ func TestCookieJarOption(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, res.Document.Text, "First visit", "another Client never sees the jar's cookies")
 }
+
+func TestPDFRendersAreCapped(t *testing.T) {
+	var inflight, peak atomic.Int32
+	r := &riptidetest.Renderer{RenderFn: func(ctx context.Context, req *render.Request) (*render.Response, error) {
+		n := inflight.Add(1)
+		defer inflight.Add(-1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+		return &render.Response{URL: req.URL, FinalURL: req.URL, Status: 200, PDF: []byte("%PDF")}, nil
+	}}
+	c, err := riptide.New(riptide.WithRenderer(r))
+	require.NoError(t, err)
+	defer c.Close()
+	done := make(chan error, 8)
+	for range 8 {
+		go func() {
+			_, err := c.Render(context.Background(), render.Request{URL: "https://example.org/", PDF: true})
+			done <- err
+		}()
+	}
+	for range 8 {
+		require.NoError(t, <-done)
+	}
+	assert.LessOrEqual(t, peak.Load(), int32(2), "at most two PDF jobs at once")
+	assert.Equal(t, int32(2), peak.Load(), "the cap is reached, so the check means something")
+}

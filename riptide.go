@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/riptide-go/riptide/extract"
 	"github.com/riptide-go/riptide/extract/wasm"
 	"github.com/riptide-go/riptide/fetch"
@@ -22,6 +24,9 @@ import (
 	"github.com/riptide-go/riptide/timeout"
 	"github.com/riptide-go/riptide/wasmcache"
 )
+
+// maxPDFJobs bounds the renders producing a PDF at once.
+const maxPDFJobs = 2
 
 // Client turns URLs into extracted documents. It is safe for concurrent use
 // by multiple goroutines; create one and share it. Close releases its
@@ -38,6 +43,7 @@ type Client struct {
 	cache     *resultCache // nil unless WithResultCache
 	rec       metrics.Recorder
 	gate      *admission
+	pdfJobs   *semaphore.Weighted // bounds concurrent PDF renders
 
 	errs            lastErrors   // each component's latest error, for Health
 	fetchFailStreak atomic.Int64 // fetches failed in a row
@@ -116,6 +122,7 @@ func New(opts ...Option) (*Client, error) {
 		c.policy = timeout.Fixed{D: cfg.timeout}
 	}
 	c.decisions = newDecisionCache(c.db, c.log)
+	c.pdfJobs = semaphore.NewWeighted(maxPDFJobs)
 	c.gate = newAdmission(cfg.admissionLimit, cfg.memBudget, cfg.memWait, c.rec)
 	if cfg.cacheSize > 0 {
 		c.cache = newResultCache(cfg.cacheSize, cfg.cacheTTL, c.db, c.log)
