@@ -84,15 +84,33 @@ func NormalizeURL(in *url.URL) (string, bool) {
 	return u.String(), true
 }
 
-// sortQuery sorts the pairs of a raw query by key, keeping the order of
-// repeated keys and each pair's original encoding.
+// sortQuery re-encodes each pair of a raw query canonically and sorts the
+// pairs by key, keeping the order of repeated keys. Empty pairs are
+// dropped.
 func sortQuery(raw string) string {
-	pairs := strings.FieldsFunc(raw, func(r rune) bool { return r == '&' })
-	if len(pairs) == 0 {
-		return ""
+	var pairs []string
+	for _, p := range strings.Split(raw, "&") {
+		k, v, hasV := strings.Cut(p, "=")
+		k, v = canonQuery(k), canonQuery(v)
+		switch {
+		case k == "" && v == "":
+			continue
+		case hasV:
+			pairs = append(pairs, k+"="+v)
+		default:
+			pairs = append(pairs, k)
+		}
 	}
 	sort.SliceStable(pairs, func(i, j int) bool { return key(pairs[i]) < key(pairs[j]) })
 	return strings.Join(pairs, "&")
+}
+
+// canonQuery returns the canonical escaping of one query key or value.
+func canonQuery(s string) string {
+	if u, err := url.QueryUnescape(s); err == nil {
+		return url.QueryEscape(u)
+	}
+	return url.QueryEscape(s) // malformed escapes are escaped as text
 }
 
 func key(pair string) string {
