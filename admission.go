@@ -6,6 +6,7 @@ import (
 	"runtime/metrics"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	rmetrics "github.com/riptide-go/riptide/metrics"
@@ -24,6 +25,7 @@ const (
 // memory-pressure guard. Waiters of the same priority are admitted in
 // arrival order; a cancelled waiter leaves the queue unchanged.
 type admission struct {
+	rejected atomic.Int64 // operations refused by the memory guard
 	mu       sync.Mutex
 	limit    int
 	inflight int
@@ -112,6 +114,7 @@ func (a *admission) checkMemory(ctx context.Context) error {
 		}
 		rmetrics.Inc(a.rec, rmetrics.ResourceRejected, rmetrics.Labels{Outcome: "memory"})
 		if !a.memWait {
+			a.rejected.Add(1)
 			return &Error{Kind: KindResourceLimit, Op: "admit", Err: errMemory(used, a.memLimit)}
 		}
 		t := time.NewTimer(50 * time.Millisecond)
@@ -270,4 +273,11 @@ func (a *aimd) current() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return int(a.limit)
+}
+
+// snapshot returns the admission figures: limit, in flight, waiting.
+func (a *admission) snapshot() (limit, inflight, waiting int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.limit, a.inflight, len(a.waiters[prioInteractive]) + len(a.waiters[prioBulk])
 }

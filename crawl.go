@@ -326,7 +326,9 @@ func (c *Client) runCrawl(parent context.Context, plan *crawlPlan, yield func(*R
 	defer lr.release()
 	jobs := make(chan crawlJob)
 	outcomes := make(chan crawlOutcome)
+	c.crawlLimit.Store(int64(plan.Concurrency))
 	ctl := newAIMD(plan.Concurrency, plan.TargetLatency, func(limit int) {
+		c.crawlLimit.Store(int64(limit))
 		metrics.Set(c.rec, metrics.ConcurrencyLimit, metrics.Labels{}, float64(limit))
 	})
 	for range plan.Concurrency {

@@ -21,6 +21,7 @@ import (
 	"github.com/riptide-go/riptide"
 	"github.com/riptide-go/riptide/internal/testenv"
 	"github.com/riptide-go/riptide/riptidetest"
+	"github.com/riptide-go/riptide/stream"
 )
 
 func collect(t *testing.T, seq func(func(*riptide.Result, error) bool)) (pages []*riptide.Result, errs []error) {
@@ -325,4 +326,24 @@ func TestCrawlPerHostLimitsOfTheRequest(t *testing.T) {
 	require.Empty(t, errs)
 	assert.Len(t, pages, 5)
 	assert.GreaterOrEqual(t, time.Since(start), 4*40*time.Millisecond, "five starts need four gaps")
+}
+
+func TestCrawlSummaryReportsResourceControl(t *testing.T) {
+	site := riptidetest.NewSite(riptidetest.WithGeneratedPages(10))
+	defer site.Close()
+	c := newClient(t, riptide.WithAdmissionLimit(3))
+	var summary *stream.Summary
+	for ev := range c.Events(context.Background(), c.Crawl(context.Background(), riptide.CrawlRequest{
+		URLs: []string{site.URL("/gen/0.html")}, Follow: riptide.ScopeSameHost, MaxDepth: 5, Include: []string{`/gen/`}, Concurrency: 6,
+	}), "crawl") {
+		if ev.Type == stream.TypeSummary {
+			summary = ev.Summary
+		}
+	}
+	require.NotNil(t, summary)
+	assert.Equal(t, 10, summary.Total)
+	assert.EqualValues(t, 3, summary.Resources["admission_limit"])
+	assert.EqualValues(t, 6, summary.Resources["crawl_concurrency_limit"])
+	assert.EqualValues(t, 2, summary.Resources["max_pdf_jobs"])
+	assert.Contains(t, summary.Resources, "heap_bytes")
 }

@@ -198,3 +198,46 @@ func Events(ctx context.Context, seq iter.Seq2[*Result, error], op string) iter.
 		yield(stream.NewSummary(tally.Summary(time.Since(start))))
 	}
 }
+
+// ResourceStats returns the Client's resource-control figures: the
+// admission limit and what is in flight and waiting, the memory guard's
+// budget, the Go heap and the operations it refused, the latest crawl's
+// adaptive concurrency limit, the PDF render cap and the running browsers.
+func (c *Client) ResourceStats() map[string]float64 {
+	limit, inflight, waiting := c.gate.snapshot()
+	m := map[string]float64{
+		"admission_limit":         float64(limit),
+		"admission_in_flight":     float64(inflight),
+		"admission_waiting":       float64(waiting),
+		"memory_budget_bytes":     float64(c.cfg.memBudget),
+		"heap_bytes":              float64(heapBytes()),
+		"memory_rejections":       float64(c.gate.rejected.Load()),
+		"crawl_concurrency_limit": float64(c.crawlLimit.Load()),
+		"max_pdf_jobs":            maxPDFJobs,
+	}
+	c.engMu.Lock()
+	own := c.ownRend
+	c.engMu.Unlock()
+	if own != nil {
+		m["browsers_running"] = float64(len(own.Stats().Browsers))
+	}
+	return m
+}
+
+// Events is [Events] with the Client's [Client.ResourceStats] added to the
+// final summary event, so a stream reports how the crawl was throttled.
+func (c *Client) Events(ctx context.Context, seq iter.Seq2[*Result, error], op string) iter.Seq[stream.Event] {
+	inner := Events(ctx, seq, op)
+	return func(yield func(stream.Event) bool) {
+		for ev := range inner {
+			if ev.Type == stream.TypeSummary && ev.Summary != nil {
+				s := *ev.Summary
+				s.Resources = c.ResourceStats()
+				ev.Summary = &s
+			}
+			if !yield(ev) {
+				return
+			}
+		}
+	}
+}

@@ -32,18 +32,19 @@ const maxPDFJobs = 2
 // by multiple goroutines; create one and share it. Close releases its
 // connections, browsers and files.
 type Client struct {
-	cfg       config
-	log       *slog.Logger
-	fetcher   fetch.Fetcher
-	ownFetch  *fetch.HTTP // the built-in fetcher, closed by Close
-	extractor extract.Extractor
-	policy    timeout.Policy
-	adaptive  *timeout.Adaptive // the Client's own adaptive policy, closed by Close
-	decisions *decisionCache
-	cache     *resultCache // nil unless WithResultCache
-	rec       metrics.Recorder
-	gate      *admission
-	pdfJobs   *semaphore.Weighted // bounds concurrent PDF renders
+	cfg        config
+	log        *slog.Logger
+	fetcher    fetch.Fetcher
+	ownFetch   *fetch.HTTP // the built-in fetcher, closed by Close
+	extractor  extract.Extractor
+	policy     timeout.Policy
+	adaptive   *timeout.Adaptive // the Client's own adaptive policy, closed by Close
+	decisions  *decisionCache
+	cache      *resultCache // nil unless WithResultCache
+	rec        metrics.Recorder
+	gate       *admission
+	pdfJobs    *semaphore.Weighted // bounds concurrent PDF renders
+	crawlLimit atomic.Int64        // the latest crawl's adaptive concurrency limit
 
 	errs            lastErrors   // each component's latest error, for Health
 	fetchFailStreak atomic.Int64 // fetches failed in a row

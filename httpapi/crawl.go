@@ -228,7 +228,7 @@ func (h *handler) crawlRequest(w http.ResponseWriter, r *http.Request, defaultOr
 
 // events starts the crawl and returns its events.
 func (h *handler) events(ctx context.Context, req riptide.CrawlRequest) iter.Seq[stream.Event] {
-	return riptide.Events(ctx, h.c.Crawl(ctx, req), "crawl")
+	return h.c.Events(ctx, h.c.Crawl(ctx, req), "crawl")
 }
 
 func (h *handler) streamOptions(r *http.Request, rid string) []stream.Option {

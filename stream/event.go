@@ -95,8 +95,12 @@ type Summary struct {
 	// DurationMS is the wall time of the stream; P50MS and P95MS are the
 	// per-result durations.
 	DurationMS float64 `json:"duration_ms"`
-	P50MS      float64 `json:"p50_ms"`
-	P95MS      float64 `json:"p95_ms"`
+	// Resources holds the producer's resource-control figures at the end
+	// of the stream (admission, memory guard, concurrency limits), keyed
+	// by snake_case names. Optional.
+	Resources map[string]float64 `json:"resources,omitempty"`
+	P50MS     float64            `json:"p50_ms"`
+	P95MS     float64            `json:"p95_ms"`
 }
 
 // final reports whether e ends a stream.

@@ -114,7 +114,7 @@ func runCrawl(ctx context.Context, e env, args []string) int {
 			}
 		}
 	}
-	events := riptide.Events(ctx, crawl, "crawl")
+	events := c.Events(ctx, crawl, "crawl")
 	var bar *progressBar
 	if isTerminal(e.stderr) {
 		bar = newProgressBar(e.stderr)
