@@ -281,3 +281,27 @@ func (a *admission) snapshot() (limit, inflight, waiting int) {
 	defer a.mu.Unlock()
 	return a.limit, a.inflight, len(a.waiters[prioInteractive]) + len(a.waiters[prioBulk])
 }
+
+// browserRSSEvery bounds how often the browsers' memory is read from /proc.
+const browserRSSEvery = time.Second
+
+// browserRSS returns the resident memory of the built-in renderer's
+// browser process trees, read at most once per browserRSSEvery.
+func (c *Client) browserRSS() uint64 {
+	c.rssMu.Lock()
+	defer c.rssMu.Unlock()
+	if time.Since(c.rssAt) < browserRSSEvery {
+		return c.rssVal
+	}
+	c.engMu.Lock()
+	own := c.ownRend
+	c.engMu.Unlock()
+	var total int64
+	if own != nil {
+		for _, b := range own.Stats().Browsers {
+			total += b.RSS
+		}
+	}
+	c.rssVal, c.rssAt = uint64(max(total, 0)), time.Now()
+	return c.rssVal
+}

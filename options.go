@@ -223,7 +223,8 @@ func WithMetrics(r metrics.Recorder) Option {
 func WithAdmissionLimit(n int) Option { return func(c *config) { c.admissionLimit = n } }
 
 // WithMemoryBudget guards the process against memory pressure: while the
-// Go heap is above bytes, new operations wait (wait true) or fail at once
+// Go heap plus the resident memory of the built-in renderer's browsers is
+// above bytes, new operations wait (wait true) or fail at once
 // with [ErrResourceLimit] (wait false), instead of the process being
 // killed. 0 turns the guard off (the default).
 func WithMemoryBudget(bytes uint64, wait bool) Option {

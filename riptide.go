@@ -46,6 +46,10 @@ type Client struct {
 	pdfJobs    *semaphore.Weighted // bounds concurrent PDF renders
 	crawlLimit atomic.Int64        // the latest crawl's adaptive concurrency limit
 
+	rssMu  sync.Mutex // guards the cached browser memory reading
+	rssAt  time.Time
+	rssVal uint64
+
 	errs            lastErrors   // each component's latest error, for Health
 	fetchFailStreak atomic.Int64 // fetches failed in a row
 	renderBroken    atomic.Bool  // the last render could not get a browser
@@ -125,6 +129,7 @@ func New(opts ...Option) (*Client, error) {
 	c.decisions = newDecisionCache(c.db, c.log)
 	c.pdfJobs = semaphore.NewWeighted(maxPDFJobs)
 	c.gate = newAdmission(cfg.admissionLimit, cfg.memBudget, cfg.memWait, c.rec)
+	c.gate.memUsed = func() uint64 { return heapBytes() + c.browserRSS() }
 	if cfg.cacheSize > 0 {
 		c.cache = newResultCache(cfg.cacheSize, cfg.cacheTTL, c.db, c.log)
 	}
