@@ -70,13 +70,11 @@ func runTimeout(_ context.Context, e env, args []string) int {
 		return code
 	}
 	defer db.Close()
-	a, err := timeout.NewAdaptive(adaptiveConfig(lc, db))
-	if err != nil {
-		fmt.Fprintln(e.stderr, "riptide:", err)
-		return exitInvalid
+	profiles, code := timeoutProfiles(e, lc, db)
+	if code != exitOK {
+		return code
 	}
-	defer a.Close()
-	if err := timeout.WriteProfiles(e.stdout, a.Profiles(), asJSON); err != nil {
+	if err := timeout.WriteProfiles(e.stdout, profiles, asJSON); err != nil {
 		fmt.Fprintln(e.stderr, "riptide:", err)
 		return exitInternal
 	}
@@ -93,7 +91,12 @@ func runWASM(_ context.Context, e env, args []string) int {
 	if code != exitOK {
 		return code
 	}
-	st, code := wasmStats(e, lc)
+	db, code := openStore(e, lc)
+	if code != exitOK {
+		return code
+	}
+	defer db.Close()
+	st, code := wasmStats(e, lc, db)
 	if code != exitOK {
 		return code
 	}
@@ -104,12 +107,19 @@ func runWASM(_ context.Context, e env, args []string) int {
 	return exitOK
 }
 
-func wasmStats(e env, lc *loadedConfig) (wasmcache.Stats, int) {
-	db, code := openStore(e, lc)
-	if code != exitOK {
-		return wasmcache.Stats{}, code
+// timeoutProfiles loads the learned timeout profiles from db.
+func timeoutProfiles(e env, lc *loadedConfig, db *store.DB) ([]timeout.Profile, int) {
+	a, err := timeout.NewAdaptive(adaptiveConfig(lc, db))
+	if err != nil {
+		fmt.Fprintln(e.stderr, "riptide:", err)
+		return nil, exitInvalid
 	}
-	defer db.Close()
+	defer a.Close()
+	return a.Profiles(), exitOK
+}
+
+// wasmStats reads the compiled-module cache's figures, indexed in db.
+func wasmStats(e env, lc *loadedConfig, db *store.DB) (wasmcache.Stats, int) {
 	wc, err := wasmcache.Open(filepath.Join(lc.Client.CacheDir, "wasm"), db, wasmcache.Options{
 		MaxBytes: lc.WASM.CacheMaxBytes,
 		TTL:      durationOf(lc.WASM.CacheTTL),
@@ -133,22 +143,19 @@ func runPerformance(_ context.Context, e env, args []string) int {
 	if code != exitOK {
 		return code
 	}
-	ws, code := wasmStats(e, lc)
-	if code != exitOK {
-		return code
-	}
 	db, code := openStore(e, lc)
 	if code != exitOK {
 		return code
 	}
 	defer db.Close()
-	a, err := timeout.NewAdaptive(adaptiveConfig(lc, db))
-	if err != nil {
-		fmt.Fprintln(e.stderr, "riptide:", err)
-		return exitInvalid
+	ws, code := wasmStats(e, lc, db)
+	if code != exitOK {
+		return code
 	}
-	defer a.Close()
-	profiles := a.Profiles()
+	profiles, code := timeoutProfiles(e, lc, db)
+	if code != exitOK {
+		return code
+	}
 	learned := 0
 	for _, p := range profiles {
 		if p.Learned {
