@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -29,40 +28,6 @@ var publicPrefix = netip.MustParsePrefix(publicAddr + "/32")
 
 // sentinel is a listener that must never be reached: it counts the
 // connections it accepts.
-type sentinel struct {
-	ln    net.Listener
-	conns atomic.Int64
-	done  chan struct{}
-}
-
-func newSentinel(t *testing.T) *sentinel {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	s := &sentinel{ln: ln, done: make(chan struct{})}
-	go func() {
-		defer close(s.done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s.conns.Add(1)
-			_ = c.Close()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = ln.Close()
-		<-s.done
-	})
-	return s
-}
-
-func (s *sentinel) port() string {
-	_, p, _ := net.SplitHostPort(s.ln.Addr().String())
-	return p
-}
-
 // newPublicServer starts h on publicAddr, on port when given ("" for any).
 func newPublicServer(t *testing.T, port string, h http.Handler) *httptest.Server {
 	t.Helper()

@@ -37,8 +37,8 @@ func mapResolver(m map[string][]string) func(context.Context, string) ([]netip.A
 // target of a redirect from an allowed server, and proves with a sentinel
 // listener on 127.0.0.1 that none got through.
 func TestSSRF(t *testing.T) {
-	s := newSentinel(t)
-	p := s.port()
+	s := testenv.NewSentinel(t, "")
+	p := s.Port()
 	var publicHits atomic.Int64
 	newPublicServer(t, p, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		publicHits.Add(1)
@@ -201,7 +201,7 @@ func TestSSRF(t *testing.T) {
 		})
 	}
 
-	reached := s.conns.Load()
+	reached := s.Hits()
 	assert.Zero(t, reached, "the sentinel was reached")
 	assert.GreaterOrEqual(t, vectors, 40)
 	testenv.Figure(t, "ssrf", "vectors", vectors, "paths", paths, "dialer_vectors", len(blocked), "reached", reached)
@@ -211,8 +211,8 @@ func TestSSRF(t *testing.T) {
 // the sentinel's address afterwards (TTL 0) never reaches the sentinel,
 // since every dial resolves once and connects to the address it checked.
 func TestSSRFRebinding(t *testing.T) {
-	s := newSentinel(t)
-	p := s.port()
+	s := testenv.NewSentinel(t, "")
+	p := s.Port()
 	var hits atomic.Int64
 	newPublicServer(t, p, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
@@ -239,7 +239,7 @@ func TestSSRFRebinding(t *testing.T) {
 	}
 	assert.Equal(t, int64(6), lookups.Load(), "one lookup per connection")
 	assert.Equal(t, int64(3), hits.Load())
-	assert.Zero(t, s.conns.Load(), "the sentinel was reached")
+	assert.Zero(t, s.Hits(), "the sentinel was reached")
 }
 
 func TestDefaultConfigRefusesLoopback(t *testing.T) {

@@ -3,6 +3,7 @@ package netguard_test
 import (
 	"context"
 	"errors"
+	"github.com/riptide-go/riptide/internal/testenv"
 	"net"
 	"net/netip"
 	"net/url"
@@ -206,42 +207,6 @@ func TestBlockedErrorMessageIsLowerCase(t *testing.T) {
 	assert.Contains(t, err.Error(), "10.0.0.1")
 }
 
-// sentinel is a loopback listener that counts every connection it
-// accepts. Tests assert it sees none.
-type sentinel struct {
-	ln    net.Listener
-	conns atomic.Int64
-	done  chan struct{}
-}
-
-func newSentinel(t *testing.T, addr string) *sentinel {
-	t.Helper()
-	ln, err := net.Listen("tcp", addr)
-	require.NoError(t, err)
-	s := &sentinel{ln: ln, done: make(chan struct{})}
-	go func() {
-		defer close(s.done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s.conns.Add(1)
-			_ = c.Close()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = ln.Close()
-		<-s.done
-	})
-	return s
-}
-
-func (s *sentinel) port() string {
-	_, p, _ := net.SplitHostPort(s.ln.Addr().String())
-	return p
-}
-
 func staticResolver(m map[string][]string) netguard.ResolveFunc {
 	return func(_ context.Context, host string) ([]netip.Addr, error) {
 		var out []netip.Addr
@@ -256,8 +221,8 @@ func staticResolver(m map[string][]string) netguard.ResolveFunc {
 }
 
 func TestDialerRefusesBlockedTargets(t *testing.T) {
-	s := newSentinel(t, "127.0.0.1:0")
-	p := s.port()
+	s := testenv.NewSentinel(t, "")
+	p := s.Port()
 	d := &netguard.Dialer{
 		Timeout: time.Second,
 		Resolver: staticResolver(map[string][]string{
@@ -284,15 +249,15 @@ func TestDialerRefusesBlockedTargets(t *testing.T) {
 			require.ErrorIs(t, err, netguard.ErrBlocked)
 		})
 	}
-	assert.Zero(t, s.conns.Load(), "sentinel was reached")
+	assert.Zero(t, s.Hits(), "sentinel was reached")
 }
 
 func TestDialerRebinding(t *testing.T) {
 	// The allowed "public" server lives on 127.0.0.2 and is allowed by an
 	// explicit single-address allow-list; the sentinel on 127.0.0.1 stands
 	// for the internal target a rebinding name flips to.
-	s := newSentinel(t, "127.0.0.1:0")
-	public, err := net.Listen("tcp", "127.0.0.2:"+s.port())
+	s := testenv.NewSentinel(t, "")
+	public, err := net.Listen("tcp", "127.0.0.2:"+s.Port())
 	if err != nil {
 		t.Skipf("cannot listen on 127.0.0.2 with the sentinel's port: %v", err)
 	}
@@ -322,7 +287,7 @@ func TestDialerRebinding(t *testing.T) {
 		},
 	}
 	for i := range 6 {
-		conn, err := d.DialContext(context.Background(), "tcp", "rebind.test:"+s.port())
+		conn, err := d.DialContext(context.Background(), "tcp", "rebind.test:"+s.Port())
 		if i%2 == 0 {
 			require.NoError(t, err)
 			_ = conn.Close()
@@ -332,16 +297,16 @@ func TestDialerRebinding(t *testing.T) {
 		}
 	}
 	assert.Equal(t, int64(6), calls.Load(), "one resolution per dial")
-	assert.Zero(t, s.conns.Load(), "sentinel was reached")
+	assert.Zero(t, s.Hits(), "sentinel was reached")
 }
 
 func TestDialerAllowPrivate(t *testing.T) {
-	s := newSentinel(t, "127.0.0.1:0")
+	s := testenv.NewSentinel(t, "")
 	d := &netguard.Dialer{AllowPrivate: true, Timeout: time.Second}
-	conn, err := d.DialContext(context.Background(), "tcp", s.ln.Addr().String())
+	conn, err := d.DialContext(context.Background(), "tcp", s.Addr())
 	require.NoError(t, err)
 	require.NoError(t, conn.Close())
-	require.Eventually(t, func() bool { return s.conns.Load() == 1 }, 5*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return s.Hits() == 1 }, 5*time.Second, 5*time.Millisecond)
 }
 
 func TestDialerErrors(t *testing.T) {

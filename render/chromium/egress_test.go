@@ -21,8 +21,8 @@ import (
 // another port. The egress proxy must refuse every one: the sentinel sees
 // no connection.
 func TestSSRFBrowser(t *testing.T) {
-	sen := newSentinel(t)
-	p := sen.port()
+	sen := testenv.NewSentinel(t, "")
+	p := sen.Port()
 	hosts := []string{"127.0.0.1", "2130706433", "0x7f.1", "127.1", "localhost", "[::ffff:127.0.0.1]", "[::1]", "0177.0.0.1"}
 	var vectors []string
 	add := func(v string) { vectors = append(vectors, v) }
@@ -59,7 +59,7 @@ func TestSSRFBrowser(t *testing.T) {
 	assert.ErrorIs(t, err, render.ErrNavigation)
 	vectors = append(vectors, "navigation")
 	time.Sleep(200 * time.Millisecond)
-	reached := sen.hits()
+	reached := int(sen.Hits())
 	st := r.Stats()
 	testenv.Figure(t, "ssrf_browser", "vectors", len(vectors), "reached", reached, "refused", st.EgressRefused)
 	assert.Equal(t, 0, reached)

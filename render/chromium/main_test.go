@@ -3,7 +3,6 @@ package chromium
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -168,46 +167,4 @@ func site(t testing.TB, pages map[string]any) *httptest.Server {
 	s := httptest.NewServer(mux)
 	t.Cleanup(s.Close)
 	return s
-}
-
-// sentinel is a loopback listener that must never be reached; it counts
-// accepted connections.
-type sentinel struct {
-	ln    net.Listener
-	count chan struct{}
-	n     int
-}
-
-func newSentinel(t testing.TB) *sentinel {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	s := &sentinel{ln: ln, count: make(chan struct{}, 1000)}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s.count <- struct{}{}
-			_ = c.Close()
-		}
-	}()
-	t.Cleanup(func() { _ = ln.Close() })
-	return s
-}
-
-func (s *sentinel) port() string {
-	_, p, _ := net.SplitHostPort(s.ln.Addr().String())
-	return p
-}
-
-func (s *sentinel) hits() int {
-	for {
-		select {
-		case <-s.count:
-			s.n++
-		default:
-			return s.n
-		}
-	}
 }

@@ -88,11 +88,11 @@ func TestRenderNavigationError(t *testing.T) {
 	s := site(t, map[string]any{"/": "ok"})
 	r := newTestRenderer(t, Config{}, s)
 	// The egress proxy refuses loopback ports that are not allow-listed.
-	sen := newSentinel(t)
-	_, err := r.Render(context.Background(), &render.Request{URL: "http://127.0.0.1:" + sen.port() + "/"})
+	sen := testenv.NewSentinel(t, "")
+	_, err := r.Render(context.Background(), &render.Request{URL: "http://127.0.0.1:" + sen.Port() + "/"})
 	require.Error(t, err)
 	assert.ErrorIs(t, err, render.ErrNavigation)
-	assert.Equal(t, 0, sen.hits())
+	assert.Equal(t, 0, int(sen.Hits()))
 }
 
 func TestRenderInvalid(t *testing.T) {
