@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/riptide-go/riptide/internal/store"
 	"github.com/riptide-go/riptide/timeout"
@@ -44,6 +45,26 @@ func openStore(e env, lc *loadedConfig) (*store.DB, int) {
 	return db, exitOK
 }
 
+// storeCommand runs an operator command "riptide <name> [--json]" (name
+// is the command and its subcommand) on the configured store file.
+func storeCommand(e env, args []string, name string, run func(lc *loadedConfig, db *store.DB, asJSON bool) int) int {
+	sub := name[strings.IndexByte(name, ' ')+1:]
+	if len(args) == 0 || args[0] != sub {
+		fmt.Fprintf(e.stderr, "usage: riptide %s [--json]\n", name)
+		return exitUsage
+	}
+	lc, asJSON, code := opsFlags(e, name, args[1:])
+	if code != exitOK {
+		return code
+	}
+	db, code := openStore(e, lc)
+	if code != exitOK {
+		return code
+	}
+	defer db.Close()
+	return run(lc, db, asJSON)
+}
+
 // adaptiveConfig maps the [timeouts] section onto the adaptive policy.
 func adaptiveConfig(lc *loadedConfig, db *store.DB) timeout.AdaptiveConfig {
 	return timeout.AdaptiveConfig{
@@ -57,54 +78,32 @@ func adaptiveConfig(lc *loadedConfig, db *store.DB) timeout.AdaptiveConfig {
 // runTimeout implements "riptide timeout profiles [--json]": the per-domain
 // budgets learned and persisted in the store.
 func runTimeout(_ context.Context, e env, args []string) int {
-	if len(args) == 0 || args[0] != "profiles" {
-		fmt.Fprintln(e.stderr, "usage: riptide timeout profiles [--json]")
-		return exitUsage
-	}
-	lc, asJSON, code := opsFlags(e, "timeout profiles", args[1:])
-	if code != exitOK {
-		return code
-	}
-	db, code := openStore(e, lc)
-	if code != exitOK {
-		return code
-	}
-	defer db.Close()
-	profiles, code := timeoutProfiles(e, lc, db)
-	if code != exitOK {
-		return code
-	}
-	if err := timeout.WriteProfiles(e.stdout, profiles, asJSON); err != nil {
-		fmt.Fprintln(e.stderr, "riptide:", err)
-		return exitInternal
-	}
-	return exitOK
+	return storeCommand(e, args, "timeout profiles", func(lc *loadedConfig, db *store.DB, asJSON bool) int {
+		profiles, code := timeoutProfiles(e, lc, db)
+		if code != exitOK {
+			return code
+		}
+		if err := timeout.WriteProfiles(e.stdout, profiles, asJSON); err != nil {
+			fmt.Fprintln(e.stderr, "riptide:", err)
+			return exitInternal
+		}
+		return exitOK
+	})
 }
 
 // runWASM implements "riptide wasm cache-stats [--json]".
 func runWASM(_ context.Context, e env, args []string) int {
-	if len(args) == 0 || args[0] != "cache-stats" {
-		fmt.Fprintln(e.stderr, "usage: riptide wasm cache-stats [--json]")
-		return exitUsage
-	}
-	lc, asJSON, code := opsFlags(e, "wasm cache-stats", args[1:])
-	if code != exitOK {
-		return code
-	}
-	db, code := openStore(e, lc)
-	if code != exitOK {
-		return code
-	}
-	defer db.Close()
-	st, code := wasmStats(e, lc, db)
-	if code != exitOK {
-		return code
-	}
-	if err := wasmcache.WriteStats(e.stdout, st, asJSON); err != nil {
-		fmt.Fprintln(e.stderr, "riptide:", err)
-		return exitInternal
-	}
-	return exitOK
+	return storeCommand(e, args, "wasm cache-stats", func(lc *loadedConfig, db *store.DB, asJSON bool) int {
+		st, code := wasmStats(e, lc, db)
+		if code != exitOK {
+			return code
+		}
+		if err := wasmcache.WriteStats(e.stdout, st, asJSON); err != nil {
+			fmt.Fprintln(e.stderr, "riptide:", err)
+			return exitInternal
+		}
+		return exitOK
+	})
 }
 
 // timeoutProfiles loads the learned timeout profiles from db.
@@ -135,60 +134,49 @@ func wasmStats(e env, lc *loadedConfig, db *store.DB) (wasmcache.Stats, int) {
 // runPerformance implements "riptide performance report [--json]": the
 // store's timeout and WASM cache figures in one document.
 func runPerformance(_ context.Context, e env, args []string) int {
-	if len(args) == 0 || args[0] != "report" {
-		fmt.Fprintln(e.stderr, "usage: riptide performance report [--json]")
-		return exitUsage
-	}
-	lc, asJSON, code := opsFlags(e, "performance report", args[1:])
-	if code != exitOK {
-		return code
-	}
-	db, code := openStore(e, lc)
-	if code != exitOK {
-		return code
-	}
-	defer db.Close()
-	ws, code := wasmStats(e, lc, db)
-	if code != exitOK {
-		return code
-	}
-	profiles, code := timeoutProfiles(e, lc, db)
-	if code != exitOK {
-		return code
-	}
-	learned := 0
-	for _, p := range profiles {
-		if p.Learned {
-			learned++
+	return storeCommand(e, args, "performance report", func(lc *loadedConfig, db *store.DB, asJSON bool) int {
+		ws, code := wasmStats(e, lc, db)
+		if code != exitOK {
+			return code
 		}
-	}
-	report := map[string]any{
-		"cache_dir":  lc.Client.CacheDir,
-		"wasm_cache": ws,
-		"timeouts": map[string]any{
-			"profiles":        len(profiles),
-			"learned_domains": learned,
-			"min":             lc.Timeouts.Min,
-			"max":             lc.Timeouts.Max,
-			"default":         lc.Timeouts.Default,
-		},
-		"pool": map[string]any{
-			"max_browsers":  lc.Pool.MaxBrowsers,
-			"warm_browsers": lc.Pool.WarmBrowsers,
-		},
-	}
-	if !asJSON {
-		fmt.Fprintf(e.stdout, "cache dir: %s\n", lc.Client.CacheDir)
-		fmt.Fprintf(e.stdout, "wasm cache: %d entries, %d bytes, hit rate %.2f, avg load %s, avg compile %s\n",
-			ws.Entries, ws.Bytes, ws.HitRate, ws.AvgLoad, ws.AvgCompile)
-		fmt.Fprintf(e.stdout, "timeouts: %d profiles, %d learned\n", len(profiles), learned)
-		fmt.Fprintf(e.stdout, "pool: max %d browsers, %d warm\n", lc.Pool.MaxBrowsers, lc.Pool.WarmBrowsers)
+		profiles, code := timeoutProfiles(e, lc, db)
+		if code != exitOK {
+			return code
+		}
+		learned := 0
+		for _, p := range profiles {
+			if p.Learned {
+				learned++
+			}
+		}
+		report := map[string]any{
+			"cache_dir":  lc.Client.CacheDir,
+			"wasm_cache": ws,
+			"timeouts": map[string]any{
+				"profiles":        len(profiles),
+				"learned_domains": learned,
+				"min":             lc.Timeouts.Min,
+				"max":             lc.Timeouts.Max,
+				"default":         lc.Timeouts.Default,
+			},
+			"pool": map[string]any{
+				"max_browsers":  lc.Pool.MaxBrowsers,
+				"warm_browsers": lc.Pool.WarmBrowsers,
+			},
+		}
+		if !asJSON {
+			fmt.Fprintf(e.stdout, "cache dir: %s\n", lc.Client.CacheDir)
+			fmt.Fprintf(e.stdout, "wasm cache: %d entries, %d bytes, hit rate %.2f, avg load %s, avg compile %s\n",
+				ws.Entries, ws.Bytes, ws.HitRate, ws.AvgLoad, ws.AvgCompile)
+			fmt.Fprintf(e.stdout, "timeouts: %d profiles, %d learned\n", len(profiles), learned)
+			fmt.Fprintf(e.stdout, "pool: max %d browsers, %d warm\n", lc.Pool.MaxBrowsers, lc.Pool.WarmBrowsers)
+			return exitOK
+		}
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(report); err != nil {
+			return exitInternal
+		}
 		return exitOK
-	}
-	enc := json.NewEncoder(e.stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(report); err != nil {
-		return exitInternal
-	}
-	return exitOK
+	})
 }
