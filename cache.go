@@ -3,14 +3,12 @@ package riptide
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"log/slog"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/riptide-go/riptide/internal/store"
 	"github.com/riptide-go/riptide/internal/urlnorm"
@@ -81,20 +79,9 @@ func cacheKey(rawURL string, req request) (string, bool) {
 func (rc *resultCache) get(key string) (*cacheEntry, bool) {
 	e, ok := rc.mem.Get(key)
 	if !ok && rc.db != nil {
-		_ = rc.db.View(func(tx *bolt.Tx) error {
-			b := tx.Bucket([]byte(resultBucket))
-			if b == nil {
-				return nil
-			}
-			if v := b.Get([]byte(key)); v != nil {
-				var de cacheEntry
-				if json.Unmarshal(v, &de) == nil && de.Result != nil {
-					e, ok = &de, true
-				}
-			}
-			return nil
-		})
-		if ok {
+		var de cacheEntry
+		if rc.db.GetJSON(resultBucket, key, &de) && de.Result != nil {
+			e, ok = &de, true
 			rc.mem.Add(key, e)
 		}
 	}
@@ -109,17 +96,7 @@ func (rc *resultCache) put(key string, e *cacheEntry) {
 	if rc.db == nil {
 		return
 	}
-	v, err := json.Marshal(e)
-	if err != nil {
-		return
-	}
-	err = rc.db.Update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists([]byte(resultBucket))
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte(key), v)
-	})
+	err := rc.db.PutJSON(resultBucket, key, e)
 	if err != nil {
 		rc.log.Debug("result not stored on disk", "err", err)
 	}

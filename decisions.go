@@ -1,14 +1,12 @@
 package riptide
 
 import (
-	"encoding/json"
 	"log/slog"
 	"net/url"
 	"strings"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
-	bolt "go.etcd.io/bbolt"
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/riptide-go/riptide/internal/store"
@@ -60,17 +58,7 @@ func (d *decisionCache) get(domain string) (Engine, bool) {
 		return "", false
 	}
 	var sd storedDecision
-	found := false
-	_ = d.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte(decisionBucket))
-		if b == nil {
-			return nil
-		}
-		if v := b.Get([]byte(domain)); v != nil && json.Unmarshal(v, &sd) == nil && sd.Engine.Valid() {
-			found = true
-		}
-		return nil
-	})
+	found := d.db.GetJSON(decisionBucket, domain, &sd) && sd.Engine.Valid()
 	if !found {
 		return "", false
 	}
@@ -89,14 +77,7 @@ func (d *decisionCache) put(domain string, e Engine) {
 	if d.db == nil {
 		return
 	}
-	v, _ := json.Marshal(storedDecision{Engine: e, Decided: time.Now().UTC()})
-	err := d.db.Update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists([]byte(decisionBucket))
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte(domain), v)
-	})
+	err := d.db.PutJSON(decisionBucket, domain, storedDecision{Engine: e, Decided: time.Now().UTC()})
 	if err != nil {
 		d.log.Debug("engine decision not persisted", "domain", domain, "err", err)
 	}

@@ -28,6 +28,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -426,4 +427,38 @@ func (d *DB) Close() error {
 		return nil
 	}
 	return closeQuietly(d.db)
+}
+
+// GetJSON decodes the value stored under key in bucket into v. It reports
+// false when the bucket or key is absent, the value does not decode, or
+// the store cannot be read.
+func (d *DB) GetJSON(bucket, key string, v any) bool {
+	found := false
+	_ = d.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte(bucket))
+		if b == nil {
+			return nil
+		}
+		if raw := b.Get([]byte(key)); raw != nil {
+			found = json.Unmarshal(raw, v) == nil
+		}
+		return nil
+	})
+	return found
+}
+
+// PutJSON stores v, JSON-encoded, under key in bucket, creating the bucket
+// when needed.
+func (d *DB) PutJSON(bucket, key string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return d.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists([]byte(bucket))
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(key), raw)
+	})
 }
