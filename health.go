@@ -57,10 +57,12 @@ func (h Health) Healthy() bool { return h.Status != StatusUnhealthy }
 // lastErrors remembers each component's latest error.
 type lastErrors struct {
 	mu sync.Mutex
-	m  map[string]struct {
-		err string
-		at  time.Time
-	}
+	m  map[string]lastError
+}
+
+type lastError struct {
+	err string
+	at  time.Time
 }
 
 func (l *lastErrors) set(component string, err error) {
@@ -70,15 +72,9 @@ func (l *lastErrors) set(component string, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.m == nil {
-		l.m = map[string]struct {
-			err string
-			at  time.Time
-		}{}
+		l.m = map[string]lastError{}
 	}
-	l.m[component] = struct {
-		err string
-		at  time.Time
-	}{redactError(err), time.Now()}
+	l.m[component] = lastError{redactError(err), time.Now()}
 }
 
 func (l *lastErrors) get(component string) (string, time.Time) {
