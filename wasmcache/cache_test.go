@@ -217,6 +217,31 @@ func TestCorruptEntry(t *testing.T) {
 	}
 }
 
+// TestCorruptMiddle damages a byte in the middle of a code file larger
+// than the two ends its fingerprint reads: by default wazero's checksum
+// refuses it at load, with FullVerify the digest does before; either way
+// the entry is evicted, counted and recompiled.
+func TestCorruptMiddle(t *testing.T) {
+	for _, full := range []bool{false, true} {
+		t.Run(map[bool]string{false: "fingerprint", true: "full"}[full], func(t *testing.T) {
+			dir := privateDir(t)
+			c, err := wasmcache.Open(dir, openDB(t), wasmcache.Options{FullVerify: full})
+			require.NoError(t, err)
+			mod := bigModule(8, 6000)
+			compile(t, c, mod, 8)
+			f := codeFiles(t, dir)[0]
+			b, err := os.ReadFile(f)
+			require.NoError(t, err)
+			require.Greater(t, len(b), 4<<17, "code file too small for the test")
+			b[len(b)/2] ^= 0x40
+			require.NoError(t, os.WriteFile(f, b, 0o600))
+			assert.False(t, compile(t, c, mod, 8), "damaged entry must not be used")
+			assert.Equal(t, int64(1), c.Stats().Corrupt)
+			assert.True(t, compile(t, c, mod, 8), "recompiled entry is used again")
+		})
+	}
+}
+
 func TestCorruptEntryIndexed(t *testing.T) {
 	// With the store, the digests in the store are the reference: a file
 	// rewritten together with entry.json is still caught.

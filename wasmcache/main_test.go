@@ -89,3 +89,43 @@ func privateDir(t testing.TB) string {
 	}
 	return dir
 }
+
+// bigModule is tinyModule(v) with n-1 more functions, so that its compiled
+// code is larger than the two ends a fingerprint reads.
+func bigModule(v int32, n int) []byte {
+	var code []byte
+	code = uleb(code, uint32(n))
+	for i := range n {
+		body := []byte{0x00, 0x41}
+		body = sleb(body, int64(v))
+		for range min(i, 1) * 16 {
+			body = append(body, 0x41, 0x01, 0x6a) // i32.const 1; i32.add
+		}
+		body = append(body, 0x0b)
+		code = uleb(code, uint32(len(body)))
+		code = append(code, body...)
+	}
+	funcs := uleb(nil, uint32(n))
+	for range n {
+		funcs = append(funcs, 0)
+	}
+	out := []byte{0, 'a', 's', 'm', 1, 0, 0, 0,
+		1, 5, 1, 0x60, 0, 1, 0x7f, // type () -> i32
+		3}
+	out = uleb(out, uint32(len(funcs)))
+	out = append(out, funcs...)
+	out = append(out, 7, 5, 1, 1, 'f', 0, 0, 10)
+	out = uleb(out, uint32(len(code)))
+	return append(out, code...)
+}
+
+func uleb(b []byte, v uint32) []byte {
+	for {
+		c := byte(v & 0x7f)
+		v >>= 7
+		if v == 0 {
+			return append(b, c)
+		}
+		b = append(b, c|0x80)
+	}
+}
