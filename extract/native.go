@@ -73,7 +73,9 @@ func (n *Native) Extract(ctx context.Context, in Input) (*Document, error) {
 		limit = defaultMaxNodes
 	}
 	page := toUTF8(in.HTML, in.ContentType)
-	root, degraded, err := parsePage(ctx, page, limit)
+	// The text of scripts and styles is never read (JSON-LD aside):
+	// leaving it out halves what the parser reads on a typical page.
+	root, degraded, err := parsePage(ctx, elideRawText(page), limit)
 	if err != nil {
 		return nil, err
 	}
