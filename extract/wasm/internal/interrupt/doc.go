@@ -1,0 +1,90 @@
+// Package interrupt rewrites a WebAssembly module so that a long-running
+// guest calls back into the host at bounded intervals. The host can then
+// stop a guest that loops or recurses forever, without wazero's
+// WithCloseOnContextDone, which makes every loop header of the compiled
+// code exit to Go and back and costs several times the run time of a
+// Go-compiled guest.
+//
+// # The rewrite
+//
+// [Instrument] adds three things to a module:
+//
+//   - a function type () -> (i32), after the existing types;
+//   - an import of that type, [ImportModule].[ImportName], after the
+//     existing imports. Its function index F is the number of imported
+//     functions, so every function the module defines moves up by one;
+//     Instrument shifts every reference to one: calls, ref.func, exports,
+//     the start function, element segments, global initialisers and the
+//     "name" section;
+//   - a mutable i32 global, the fuel, initialised to [Interval], after the
+//     existing globals (index G; no other index changes).
+//
+// It then inserts a check at the entry of every function (unless its
+// first instruction is a loop, whose check runs at once anyway) and at the
+// head of every loop:
+//
+//	global.get G
+//	i32.eqz
+//	if
+//	  call F
+//	  global.set G
+//	end
+//	global.get G
+//	i32.const 1
+//	i32.sub
+//	global.set G
+//
+// Each loop iteration and each call takes one unit of fuel; the guest
+// calls the host only when the fuel is exhausted, once every Interval
+// checks. The check leaves the operand stack as it found it, so it is
+// valid at the head of loops with parameters too.
+//
+// # The host's side
+//
+// The host instantiates a module named ImportModule that exports a
+// function ImportName of type () -> (i32), then the instrumented guest.
+// When the guest calls it, the function looks at its context. To let the
+// guest go on, it returns the next fuel, normally Interval (it must be at
+// least 1: 0 would wrap around to 2^32-1). To stop the guest, it panics
+// with an error, such as ctx.Err(); wazero returns that error from the
+// guest call that is running, and the instance, stopped mid-computation,
+// should be discarded. The fuel is a global of each instance, so instances
+// running concurrently share nothing.
+//
+// Between a cancellation and the stop, the guest runs at most Interval
+// loop iterations and calls, which takes well under a millisecond in
+// usual code but longer if single iterations are long. A host function
+// that the guest calls and that blocks is not covered: it must watch its
+// own context.
+//
+// # What the guest can reach
+//
+// The original code can reach none of what the rewrite adds. Instrument
+// checks every type, function and global index in the module against the
+// original counts and refuses ([ErrInvalid]) a module that refers past
+// them, so the guest cannot read or write the fuel, call the check
+// function, put it in a table or export either. A module that already
+// imports from ImportModule is refused too, so a module is never
+// instrumented twice ([Instrumented] tells whether it was).
+//
+// # Supported modules
+//
+// Instrument decodes WebAssembly 1.0 and the sign extension, non-trapping
+// float-to-int conversion, bulk memory, reference types, multi-value, tail
+// call and extended constant proposals, and the memory index of
+// multi-memory loads and stores. SIMD, threads, exception handling, GC,
+// typed function references, 64-bit memories and tables, and sections it
+// does not know make it return [ErrUnsupported]; the caller then runs the
+// module under wazero's own interruption.
+//
+// Custom sections are copied as they are, except "name": its function
+// names and local names are shifted, the import is named
+// "riptide_interrupt.check", the module name is kept and the other
+// subsections are dropped (label names, for one, would point to the wrong
+// blocks). Custom sections that record code offsets, such as DWARF
+// .debug_* sections, are kept but no longer match the code.
+//
+// Instrument makes one pass over the module with one output buffer and
+// allocates nothing per instruction: a few milliseconds for the 6 MB
+// default guest.
+package interrupt
