@@ -77,7 +77,8 @@ const errTooDeepText = "open stack of elements exceeds"
 // tree would cost memory in proportion): it is scanned, and degraded.
 func parsePage(ctx context.Context, b []byte, maxNodes int) (root *html.Node, degraded bool, err error) {
 	var perr error
-	if bytes.Count(b, []byte{'<'}) <= maxNodes {
+	// A page cannot hold more tags than bytes: most are not counted.
+	if len(b) <= maxNodes || bytes.Count(b, []byte{'<'}) <= maxNodes {
 		root, err = html.ParseWithOptions(&ctxReader{ctx: ctx, b: b})
 		if err == nil {
 			return root, false, nil

@@ -113,7 +113,6 @@ func BenchmarkExtract(b *testing.B) {
 	ctx := context.Background()
 	b.Run("native", func(b *testing.B) { benchDocs(b, &extract.Native{}) })
 	b.Run("wasm-pooled", func(b *testing.B) { benchDocs(b, defaultEngine(b)) })
-	b.Run("wasm-pooled-nointerrupt", func(b *testing.B) { benchDocs(b, noInterruptEngine(b)) })
 	b.Run("wasm-per-call", func(b *testing.B) {
 		e, err := wasm.New(ctx, wasm.WithInstancePerCall(1), wasm.WithCache(benchCache(b)))
 		if err != nil {
@@ -169,7 +168,6 @@ func BenchmarkThroughput(b *testing.B) {
 	}
 	b.Run("native", func(b *testing.B) { run(b, &extract.Native{}) })
 	b.Run("wasm-pooled", func(b *testing.B) { run(b, defaultEngine(b)) })
-	b.Run("wasm-pooled-nointerrupt", func(b *testing.B) { run(b, noInterruptEngine(b)) })
 	b.Run("wasm-per-call", func(b *testing.B) {
 		e, err := wasm.New(ctx, wasm.WithInstancePerCall(0), wasm.WithCache(benchCache(b)))
 		if err != nil {

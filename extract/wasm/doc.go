@@ -61,17 +61,22 @@
 //
 // # Interruption and its cost
 //
-// By default ([WithInterrupt] true) the module is compiled with wazero's
-// close-on-context-done checks, so a guest stuck in a loop is stopped when
-// the document's timeout passes or the caller's ctx ends. In wazero v1.12
-// those checks leave native code for the Go runtime at every loop
-// back-edge (wazero issues #2466 and #2533), which makes a Go-built guest
-// several times slower than without them, and code that recurses without
-// looping (exponential call trees) is still not interrupted until it
-// loops or overflows its stack. The default module also receives its
-// deadline in the request and stops by itself when it passes, so trusted
-// modules that do the same can run with WithInterrupt(false) at full
-// speed; a guest that ignores its deadline then runs until it returns.
+// A guest stuck in a loop must be stopped when its document's timeout
+// passes, the caller's ctx ends or the Engine closes. wazero's own
+// mechanism (close-on-context-done) leaves native code for the Go runtime
+// at every loop back-edge, which makes a Go-built guest about seven times
+// slower. Instead, the host rewrites the module before compiling it: a
+// counter in a new global is decremented at every loop header and function
+// entry, and when it reaches zero the guest calls the host function
+// riptide_interrupt.check (imported by the rewrite), which stops the guest
+// if its call's ctx is done and otherwise refills the counter. A guest
+// therefore runs at most a few thousand iterations past its deadline, and
+// the check costs a Go-built guest about 15%. Recursion without loops is
+// caught too, since function entries count. The embedded default module is
+// rewritten when it is generated, so loading it costs nothing more.
+// Modules the rewriter does not handle (SIMD, threads, exception handling)
+// fall back to wazero's checks; [WithInterrupt](false) runs a trusted
+// module as given. [Info] reports which applies.
 //
 // # Instances, pooling and recycling
 //

@@ -1,6 +1,7 @@
 package wasm
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -11,12 +12,14 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/riptide-go/riptide/extract"
+	"github.com/riptide-go/riptide/extract/wasm/internal/interrupt"
 	"github.com/riptide-go/riptide/wasmcache"
 )
 
@@ -33,7 +36,24 @@ type Info struct {
 	ABIVersion int            `json:"abi_version"`
 	// CacheHit is set when the compiled code came from the disk cache.
 	CacheHit bool `json:"cache_hit"`
+	// Interruption is how a running guest is stopped: InterruptFuel,
+	// InterruptWazero or InterruptOff (see the package documentation).
+	Interruption string `json:"interruption"`
 }
+
+// How a running guest is stopped, as [Info] reports it.
+const (
+	// InterruptFuel: the module was rewritten to count loop iterations
+	// and function entries and to call the host every
+	// interrupt.Interval of them; the host then stops it if its time is
+	// up or its ctx ended.
+	InterruptFuel = "fuel"
+	// InterruptWazero: wazero's close-on-context-done checks, for modules
+	// the rewriter does not handle (SIMD, threads, exceptions...).
+	InterruptWazero = "wazero"
+	// InterruptOff: [WithInterrupt](false); a guest stops when it returns.
+	InterruptOff = "off"
+)
 
 // Stats are an Engine's counters.
 type Stats struct {
@@ -62,6 +82,7 @@ type Engine struct {
 	mu       sync.RWMutex
 	closed   bool
 	inflight sync.WaitGroup
+	stopping atomic.Bool // Close gave up waiting: running guests are stopped
 
 	extractions, guestErrors, faults, created, recycled, live atomic.Int64
 }
@@ -82,18 +103,34 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	if cfg.module == nil {
-		cfg.module = defaultModule
-	}
 	log := cfg.logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	interruption := InterruptFuel
+	switch {
+	case (cfg.module == nil || isDefaultModule(cfg.module)) && interrupt.Instrumented(defaultModule):
+		// The default module is rewritten when it is generated.
+		cfg.module = defaultModule
+	case cfg.noInterrupt:
+		interruption = InterruptOff
+	default:
+		if cfg.module == nil {
+			cfg.module = defaultModule
+		}
+		if out, err := interrupt.Instrument(cfg.module); err == nil {
+			cfg.module = out
+		} else {
+			log.Debug("wasm module not rewritten for interruption; using wazero's checks", "err", err)
+			interruption = InterruptWazero
+		}
+	}
 	pages := uint32((cfg.memLimit + pageSize - 1) / pageSize)
 	rcfg := wazero.NewRuntimeConfig().
-		WithCloseOnContextDone(!cfg.noInterrupt).
+		WithCloseOnContextDone(interruption == InterruptWazero).
 		WithMemoryLimitPages(pages)
 	e := &Engine{cfg: cfg, log: log, memLimit: uint32(min(int64(pages)*pageSize, 1<<32-pageSize))}
+	e.info.Interruption = interruption
 
 	if err := e.compile(ctx, rcfg); err != nil {
 		return nil, err
@@ -103,6 +140,11 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// isDefaultModule reports whether b holds the embedded default module.
+func isDefaultModule(b []byte) bool {
+	return len(b) == len(defaultModule) && (unsafe.SliceData(b) == unsafe.SliceData(defaultModule) || bytes.Equal(b, defaultModule))
 }
 
 func (c *config) validate() error {
@@ -174,12 +216,19 @@ func (e *Engine) init(ctx context.Context) error {
 		}
 	}
 	for _, imp := range e.cm.ImportedFunctions() {
-		if mod, _, _ := imp.Import(); mod != wasi_snapshot_preview1.ModuleName {
+		if mod, _, _ := imp.Import(); mod != wasi_snapshot_preview1.ModuleName && mod != interrupt.ImportModule {
 			return fmt.Errorf("%w: imports from %q; only %q is provided", ErrInstantiate, mod, wasi_snapshot_preview1.ModuleName)
 		}
 	}
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, e.rt); err != nil {
 		return fmt.Errorf("%w: wasi: %v", ErrInstantiate, err)
+	}
+	if _, err := e.rt.NewHostModuleBuilder(interrupt.ImportModule).
+		NewFunctionBuilder().
+		WithGoModuleFunction(api.GoModuleFunc(e.check), nil, []api.ValueType{api.ValueTypeI32}).
+		Export(interrupt.ImportName).
+		Instantiate(ctx); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrInstantiate, interrupt.ImportModule, err)
 	}
 	first, err := e.newInstance(ctx)
 	if err != nil {
@@ -226,6 +275,21 @@ func (e *Engine) readInfo(ctx context.Context, in *instance) error {
 		e.modes[m] = true
 	}
 	return nil
+}
+
+// check is the host side of fuel interruption: a rewritten guest calls it
+// every interrupt.Interval loop iterations and function entries. It stops
+// the guest (a panic, which wazero turns into an error of the call) once
+// the call's ctx (which carries the document's deadline) has ended or
+// Close has given up waiting, and otherwise refills the guest's fuel.
+func (e *Engine) check(ctx context.Context, _ api.Module, stack []uint64) {
+	if e.stopping.Load() {
+		panic(ErrClosed)
+	}
+	if err := ctx.Err(); err != nil {
+		panic(err)
+	}
+	stack[0] = interrupt.Interval
 }
 
 // Info describes the loaded module.
@@ -391,6 +455,8 @@ func (e *Engine) callError(ctx, callCtx context.Context, inst *instance, fn stri
 		return fmt.Errorf("wasm: %s: %w", fn, ctx.Err())
 	case errors.Is(callCtx.Err(), context.DeadlineExceeded):
 		return fmt.Errorf("%w: %s ran past %s: %w", ErrTimeout, fn, e.cfg.timeout, context.DeadlineExceeded)
+	case e.stopping.Load():
+		return fmt.Errorf("wasm: %s stopped: %w", fn, ErrClosed)
 	}
 	if size := inst.memSize(); size > int64(e.memLimit)/2 {
 		return fmt.Errorf("%w: %s: %v (linear memory %d of %d bytes): %w", ErrTrap, fn, err, size, e.memLimit, extract.ErrResourceLimit)
@@ -417,7 +483,9 @@ func (e *Engine) Close(ctx context.Context) error {
 	case <-done:
 	case <-ctx.Done():
 		waitErr = fmt.Errorf("wasm: close: %w", ctx.Err())
-		// Closing the runtime interrupts the guests still running.
+		// Running guests stop at their next check: the fuel check sees
+		// stopping, wazero's sees the closed runtime.
+		e.stopping.Store(true)
 		rtErr = e.closeRuntime(context.WithoutCancel(ctx))
 		<-done
 	}

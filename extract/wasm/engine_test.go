@@ -280,31 +280,90 @@ func TestConcurrent(t *testing.T) {
 	wg.Wait()
 }
 
-// TestWithoutInterrupt: the default module compiled without interruption
-// checks still honours the deadline, cooperatively, on a large page.
-func TestWithoutInterrupt(t *testing.T) {
-	if raceEnabled {
-		t.Skip("a second compile of the default module takes minutes under the race detector")
-	}
+// TestDefaultModuleInterrupted: the default module is stopped by the host
+// (its fuel check) when the caller cancels, which the guest itself cannot
+// see, and honours a short deadline on a large page.
+func TestDefaultModuleInterrupted(t *testing.T) {
 	ctx := context.Background()
-	e := noInterruptEngine(t)
-	in := extract.Input{HTML: []byte(article)}
-	want, err := (&extract.Native{}).Extract(ctx, in)
-	require.NoError(t, err)
-	got, err := e.Extract(ctx, in)
-	require.NoError(t, err)
-	assert.Equal(t, want.Text, got.Text)
-
+	e := defaultEngine(t)
+	assert.Equal(t, wasm.InterruptFuel, e.Info().Interruption)
 	var big strings.Builder
 	big.WriteString("<html><body>")
 	for big.Len() < 8<<20 {
 		big.WriteString("<div><p>Many paragraphs of text in nested blocks.</p></div>\n")
 	}
-	// The caller's deadline reaches the guest as its time budget.
-	dctx, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
-	defer cancel()
-	_, err = e.Extract(dctx, extract.Input{HTML: []byte(big.String())})
+	page := []byte(big.String())
+
+	cctx, cancel := context.WithCancel(ctx)
+	time.AfterFunc(20*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := e.Extract(cctx, extract.Input{HTML: page})
+	took := time.Since(start)
 	require.Error(t, err)
+	assert.ErrorIs(t, err, context.Canceled)
+	// The page takes seconds; the engine's own timeout is a minute.
+	assert.Less(t, took, 3*time.Second, "cancel did not stop the guest")
+	t.Logf("canceled after 20ms, returned after %s", took)
+
+	dctx, dcancel := context.WithTimeout(ctx, 5*time.Millisecond)
+	defer dcancel()
+	_, err = e.Extract(dctx, extract.Input{HTML: page})
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
-	t.Log(err)
+
+	in := extract.Input{HTML: []byte(article)}
+	want, err := (&extract.Native{}).Extract(ctx, in)
+	require.NoError(t, err)
+	got, err := e.Extract(ctx, in)
+	require.NoError(t, err, "the engine works after interrupted guests")
+	assert.Equal(t, want.Text, got.Text)
+}
+
+// TestInterruptionModes: a module given by the user is rewritten for fuel
+// interruption; one the rewriter does not handle falls back to wazero's
+// checks; WithInterrupt(false) runs it as given. The first two stop a
+// guest that loops forever.
+func TestInterruptionModes(t *testing.T) {
+	ctx := context.Background()
+	loop := bad(wasmbin.Cat(wasmbin.Loop, wasmbin.Unreachable))
+	// v128.const 0; drop: SIMD, which the rewriter leaves to wazero.
+	simd := append([]byte{0xfd, 0x0c}, make([]byte, 16)...)
+	simd = append(simd, 0x1a)
+	cases := []struct {
+		name string
+		spec guestSpec
+		opts []wasm.Option
+		want string
+	}{
+		{"fuel", guestSpec{extract: loop}, nil, wasm.InterruptFuel},
+		{"wazero for SIMD", guestSpec{extract: wasmbin.Cat(simd, loop)}, nil, wasm.InterruptWazero},
+		{"off", guestSpec{}, []wasm.Option{wasm.WithInterrupt(false)}, wasm.InterruptOff},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := append([]wasm.Option{wasm.Module(guest(tc.spec)), wasm.WithTimeout(100 * time.Millisecond)}, tc.opts...)
+			e, err := wasm.New(ctx, opts...)
+			require.NoError(t, err)
+			defer func() { require.NoError(t, e.Close(ctx)) }()
+			assert.Equal(t, tc.want, e.Info().Interruption)
+			start := time.Now()
+			_, err = e.Extract(ctx, extract.Input{HTML: bigHTML})
+			if tc.want == wasm.InterruptOff {
+				assert.NoError(t, err)
+				return
+			}
+			assert.ErrorIs(t, err, wasm.ErrTimeout)
+			assert.Less(t, time.Since(start), 3*time.Second)
+		})
+	}
+	t.Run("a module importing the check is not trusted", func(t *testing.T) {
+		// It could import the check and never call it: it gets wazero's
+		// checks, not fuel.
+		m := guest(guestSpec{extract: loop, imports: []wasmbin.Import{{Module: "riptide_interrupt", Name: "check", Type: tI32}}})
+		e, err := wasm.New(ctx, wasm.Module(m), wasm.WithTimeout(100*time.Millisecond))
+		require.NoError(t, err)
+		defer func() { require.NoError(t, e.Close(ctx)) }()
+		assert.Equal(t, wasm.InterruptWazero, e.Info().Interruption)
+		_, err = e.Extract(ctx, extract.Input{HTML: bigHTML})
+		assert.ErrorIs(t, err, wasm.ErrTimeout)
+	})
 }

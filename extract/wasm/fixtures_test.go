@@ -24,13 +24,14 @@ var (
 
 type guestSpec struct {
 	abi     int32
-	alloc   []byte // riptide_alloc body; default returns offAlloc
-	extract []byte // riptide_extract body; default returns fixDoc
-	start   []byte // _initialize body, if any
-	info    []byte // riptide_info body; default returns fixInfo
-	omit    string // export left out
-	pages   uint32 // initial memory pages; default 2
-	errJSON []byte // replaces fixErr
+	alloc   []byte           // riptide_alloc body; default returns offAlloc
+	extract []byte           // riptide_extract body; default returns fixDoc
+	start   []byte           // _initialize body, if any
+	info    []byte           // riptide_info body; default returns fixInfo
+	omit    string           // export left out
+	pages   uint32           // initial memory pages; default 2
+	errJSON []byte           // replaces fixErr
+	imports []wasmbin.Import // function imports, before the ABI functions
 }
 
 const (
@@ -78,7 +79,8 @@ func guest(s guestSpec) []byte {
 			{Type: tI64, Body: s.info},
 			{Type: tExtr, Body: s.extract},
 		},
-		Memory: &wasmbin.Memory{Min: s.pages},
+		Imports: s.imports,
+		Memory:  &wasmbin.Memory{Min: s.pages},
 		Data: []wasmbin.Data{
 			{Offset: offInfo, Bytes: fixInfo},
 			{Offset: offDoc, Bytes: fixDoc},
@@ -89,7 +91,7 @@ func guest(s guestSpec) []byte {
 	names := []string{"riptide_abi_version", "riptide_alloc", "riptide_free", "riptide_info", "riptide_extract"}
 	for i, n := range names {
 		if n != s.omit {
-			m.Exports = append(m.Exports, wasmbin.Export{Name: n, Kind: wasmbin.KindFunc, Index: uint32(i)})
+			m.Exports = append(m.Exports, wasmbin.Export{Name: n, Kind: wasmbin.KindFunc, Index: uint32(len(s.imports) + i)})
 		}
 	}
 	if s.omit != "memory" {
@@ -97,7 +99,7 @@ func guest(s guestSpec) []byte {
 	}
 	if s.start != nil {
 		m.Funcs = append(m.Funcs, wasmbin.Func{Type: tVoid, Body: s.start})
-		m.Exports = append(m.Exports, wasmbin.Export{Name: "_initialize", Kind: wasmbin.KindFunc, Index: uint32(len(m.Funcs) - 1)})
+		m.Exports = append(m.Exports, wasmbin.Export{Name: "_initialize", Kind: wasmbin.KindFunc, Index: uint32(len(s.imports) + len(m.Funcs) - 1)})
 	}
 	return m.Bytes()
 }

@@ -1,6 +1,8 @@
 //go:build ignore
 
-// gen_default builds the default guest module reproducibly:
+// gen_default builds the default guest module reproducibly, and rewrites
+// it for fuel interruption (package internal/interrupt), so that loading
+// it costs no rewrite:
 //
 //	go run gen_default.go [-o default.wasm]
 //
@@ -14,6 +16,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+
+	"github.com/riptide-go/riptide/extract/wasm/internal/interrupt"
 )
 
 func main() {
@@ -33,4 +37,20 @@ func main() {
 		fmt.Fprintln(os.Stderr, "gen_default:", err)
 		os.Exit(1)
 	}
+	if err := instrument(abs); err != nil {
+		fmt.Fprintln(os.Stderr, "gen_default:", err)
+		os.Exit(1)
+	}
+}
+
+func instrument(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	out, err := interrupt.Instrument(b)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, out, 0o644)
 }

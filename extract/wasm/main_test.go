@@ -49,38 +49,10 @@ func defaultEngine(t testing.TB) *wasm.Engine {
 	return shared.e
 }
 
-// noInterrupt is the default module compiled without interruption checks
-// (a second compile, made only by the tests and benchmarks that need it).
-var noInterrupt struct {
-	once sync.Once
-	e    *wasm.Engine
-	err  error
-}
-
-func noInterruptEngine(t testing.TB) *wasm.Engine {
-	t.Helper()
-	noInterrupt.once.Do(func() {
-		noInterrupt.e, noInterrupt.err = wasm.New(context.Background(), wasm.WithPool(1, 4), wasm.WithInterrupt(false))
-	})
-	if noInterrupt.err != nil {
-		t.Fatal(noInterrupt.err)
-	}
-	return noInterrupt.e
-}
-
-// fastEngine is the uninterrupted build when a second compile is cheap,
-// and the shared engine under the race detector.
-func fastEngine(t testing.TB) *wasm.Engine {
-	if raceEnabled {
-		return defaultEngine(t)
-	}
-	return noInterruptEngine(t)
-}
-
 func closeShared() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	for _, e := range []*wasm.Engine{shared.e, noInterrupt.e} {
+	for _, e := range []*wasm.Engine{shared.e} {
 		if e != nil {
 			_ = e.Close(ctx)
 		}

@@ -105,12 +105,13 @@ func WithMaxResponse(bytes int64) Option { return func(c *config) { c.maxRespons
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
 
 // WithInterrupt chooses whether a running guest can be stopped (default
-// true). When true the module is compiled with wazero's close-on-context-
-// done checks, so a guest that overruns its timeout or whose ctx ends is
-// stopped at its next loop iteration. Those checks leave native code for
-// the Go runtime at every loop back-edge, which makes loop-heavy guests
-// (any Go-built module) several times slower; see the package
-// documentation. With false, a guest is stopped only when it returns: use
-// it only for trusted modules that honour the deadline themselves, as the
-// default module does (it receives the deadline in its request).
+// true). A module given with [Module] is then rewritten so that it calls
+// the host every few thousand loop iterations and function entries, and
+// the host stops it once its document's time is up or its ctx ended (see
+// "Interruption and its cost" in the package documentation); a module the
+// rewriter does not handle gets wazero's own checks instead, which cost
+// several times more. With false, a module runs as given and stops only
+// when it returns: use it only for trusted modules that honour the
+// deadline they receive in each request. The default module is rewritten
+// when it is built and is always interruptible.
 func WithInterrupt(on bool) Option { return func(c *config) { c.noInterrupt = !on } }

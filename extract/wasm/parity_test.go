@@ -19,7 +19,7 @@ func TestParity(t *testing.T) {
 	pages := loadPages(t)
 	// Interruption checks change the compiled code's speed, not its
 	// results; the faster build keeps this test short.
-	e := fastEngine(t)
+	e := defaultEngine(t)
 	ctx := context.Background()
 	same, both := 0, 0
 	for _, p := range pages {
