@@ -173,7 +173,7 @@ func (c *Client) wasmHealth() ComponentHealth {
 		info := eng.Info()
 		ch.Detail = "loaded " + info.Name + " " + info.Version
 		st := eng.Stats()
-		ch.Facts = map[string]any{"instances": st}
+		ch.Facts = map[string]any{"instances": st, "interruption": info.Interruption}
 	}
 	if cache != nil {
 		if ch.Facts == nil {

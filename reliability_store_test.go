@@ -211,5 +211,8 @@ func TestReliabilityStoreLockedAllEngines(t *testing.T) {
 	h := c.Health(ctx)
 	assert.Equal(t, riptide.StatusDegraded, component(h, "store").Status)
 	assert.Equal(t, riptide.StatusHealthy, component(h, "wasm").Status, "the WASM engine needs no store")
+	if !raceEnabled {
+		assert.Equal(t, "fuel", component(h, "wasm").Facts["interruption"], "the default module is interruptible at low cost")
+	}
 	assert.NotEqual(t, riptide.StatusUnhealthy, h.Status)
 }
