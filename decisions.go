@@ -2,6 +2,7 @@ package riptide
 
 import (
 	"log/slog"
+	"math/rand/v2"
 	"net/url"
 	"strings"
 	"time"
@@ -22,6 +23,9 @@ type decisionCache struct {
 	mem *lru.Cache[string, Engine]
 	db  *store.DB
 	log *slog.Logger
+	// recheck reports whether a page of a domain decided "headless" is
+	// tried static again (autoRecheckShare of them); tests replace it.
+	recheck func() bool
 }
 
 type storedDecision struct {
@@ -31,7 +35,7 @@ type storedDecision struct {
 
 func newDecisionCache(db *store.DB, log *slog.Logger) *decisionCache {
 	mem, _ := lru.New[string, Engine](4096) // size > 0 never fails
-	return &decisionCache{mem: mem, db: db, log: log}
+	return &decisionCache{mem: mem, db: db, log: log, recheck: func() bool { return rand.Float64() < autoRecheckShare }}
 }
 
 // domain returns the registrable domain of rawURL's host.

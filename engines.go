@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"time"
@@ -317,7 +316,7 @@ func (c *Client) extractAuto(ctx context.Context, rawURL string, req request, st
 	if req.wantsBrowser() {
 		return c.extractRendered(ctx, rawURL, req, EngineHeadless, "actions", start)
 	}
-	if d, ok := c.decisions.get(domain); ok && d == EngineHeadless && rand.Float64() >= autoRecheckShare {
+	if d, ok := c.decisions.get(domain); ok && d == EngineHeadless && !c.decisions.recheck() {
 		return c.extractRendered(ctx, rawURL, req, EngineHeadless, "domain_decision", start)
 	}
 	res, in, err := c.extractStatic(ctx, rawURL, req, start, EngineStatic)

@@ -43,14 +43,23 @@ func TestAutoEscalatesJSShellAndRemembers(t *testing.T) {
 	assert.Contains(t, res.Document.Text, "only exists once scripts have run")
 
 	// The domain's decision is reused: the next page is rendered without a
-	// static fetch first (a small random share is re-checked).
+	// static fetch first...
+	riptide.SetAutoRecheck(c, func() bool { return false })
 	fetchesBefore := len(f.Calls())
 	res, err = c.Extract(context.Background(), "https://app.example.org/b")
 	require.NoError(t, err)
 	assert.Equal(t, riptide.EngineHeadless, res.Engine)
-	if res.EngineReason == "domain_decision" {
-		assert.Equal(t, fetchesBefore, len(f.Calls()))
-	}
+	assert.Equal(t, "domain_decision", res.EngineReason)
+	assert.Equal(t, fetchesBefore, len(f.Calls()), "no static fetch for a decided domain")
+
+	// ...except for the share re-checked, which is fetched static again
+	// (and, still a shell, rendered).
+	riptide.SetAutoRecheck(c, func() bool { return true })
+	res, err = c.Extract(context.Background(), "https://app.example.org/b")
+	require.NoError(t, err)
+	assert.Equal(t, riptide.EngineHeadless, res.Engine)
+	assert.Equal(t, "js_shell:empty_mount_node", res.EngineReason)
+	assert.Equal(t, fetchesBefore+1, len(f.Calls()), "a re-check fetches static first")
 }
 
 func TestAutoStaysStaticForArticles(t *testing.T) {
