@@ -42,7 +42,7 @@ func run(ctx context.Context, w io.Writer) error {
 	}
 	defer e.Close(ctx)
 	info := e.Info()
-	fmt.Fprintf(w, "guest %s %s, modes %v\n", info.Name, info.Version, info.Modes)
+	fmt.Fprintf(w, "guest %s %s, modes %v, interruption %s\n", info.Name, info.Version, info.Modes, info.Interruption)
 
 	doc, err := e.Extract(ctx, extract.Input{URL: "https://harbour.example/tides", HTML: page})
 	if err != nil {

@@ -18,7 +18,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func TestRun(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, run(context.Background(), &out))
-	want := `guest h2-sections 1.0.0, modes [article]
+	want := `guest h2-sections 1.0.0, modes [article], interruption fuel
 {
   "title": "Tide tables explained",
   "markdown": "## What a tide table shows\n\nHigh and low water times, with heights, for one harbour.\n\n## Reading the heights\n\nHeights are given above chart datum, the lowest predicted tide.",
