@@ -113,6 +113,24 @@ func BenchmarkExtract(b *testing.B) {
 	ctx := context.Background()
 	b.Run("native", func(b *testing.B) { benchDocs(b, &extract.Native{}) })
 	b.Run("wasm-pooled", func(b *testing.B) { benchDocs(b, defaultEngine(b)) })
+	// The cost of being interruptible: the same guest without the
+	// rewrite, run as given and under wazero's own checks.
+	for _, v := range []struct {
+		name string
+		opt  wasm.Option
+	}{
+		{"wasm-pooled-uninterruptible", wasm.WithInterrupt(false)},
+		{"wasm-pooled-wazero-checks", wasm.WithWazeroChecks()},
+	} {
+		b.Run(v.name, func(b *testing.B) {
+			e, err := wasm.New(ctx, wasm.Module(rawDefaultModule(b)), v.opt, wasm.WithPool(1, 1), wasm.WithCache(benchCache(b)), wasm.WithTimeout(time.Minute))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer e.Close(ctx)
+			benchDocs(b, e)
+		})
+	}
 	b.Run("wasm-per-call", func(b *testing.B) {
 		e, err := wasm.New(ctx, wasm.WithInstancePerCall(1), wasm.WithCache(benchCache(b)))
 		if err != nil {
@@ -316,4 +334,34 @@ func benchCache(tb testing.TB) *wasmcache.Cache {
 		tb.Fatal(benchCompiled.err)
 	}
 	return benchCompiled.cache
+}
+
+var rawDefault struct {
+	once sync.Once
+	b    []byte
+	err  error
+}
+
+// rawDefaultModule builds the default guest without the interruption
+// rewrite (gen_default.go -raw), once per test binary.
+func rawDefaultModule(tb testing.TB) []byte {
+	tb.Helper()
+	rawDefault.once.Do(func() {
+		dir, err := os.MkdirTemp("", "riptide-raw-guest")
+		if err != nil {
+			rawDefault.err = err
+			return
+		}
+		defer os.RemoveAll(dir)
+		out := filepath.Join(dir, "raw.wasm")
+		if msg, err := exec.Command("go", "run", "gen_default.go", "-raw", "-o", out).CombinedOutput(); err != nil {
+			rawDefault.err = fmt.Errorf("build the raw default guest: %v\n%s", err, msg)
+			return
+		}
+		rawDefault.b, rawDefault.err = os.ReadFile(out)
+	})
+	if rawDefault.err != nil {
+		tb.Skip(rawDefault.err)
+	}
+	return rawDefault.b
 }

@@ -114,6 +114,8 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 		cfg.module = defaultModule
 	case cfg.noInterrupt:
 		interruption = InterruptOff
+	case cfg.wazeroChecks:
+		interruption = InterruptWazero
 	default:
 		if cfg.module == nil {
 			cfg.module = defaultModule

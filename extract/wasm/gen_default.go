@@ -4,7 +4,9 @@
 // it for fuel interruption (package internal/interrupt), so that loading
 // it costs no rewrite:
 //
-//	go run gen_default.go [-o default.wasm]
+//	go run gen_default.go [-o default.wasm] [-raw]
+//
+// -raw leaves the rewrite out, for benchmarks of its cost.
 //
 // It is run by go generate and by TestDefaultModuleUpToDate, so both use
 // exactly the same toolchain flags.
@@ -22,6 +24,7 @@ import (
 
 func main() {
 	out := flag.String("o", "default.wasm", "output file")
+	raw := flag.Bool("raw", false, "skip the interruption rewrite (for benchmarks)")
 	flag.Parse()
 	abs, err := filepath.Abs(*out)
 	if err != nil {
@@ -36,6 +39,9 @@ func main() {
 	if err := cmd.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "gen_default:", err)
 		os.Exit(1)
+	}
+	if *raw {
+		return
 	}
 	if err := instrument(abs); err != nil {
 		fmt.Fprintln(os.Stderr, "gen_default:", err)

@@ -23,19 +23,20 @@ const (
 type Option func(*config)
 
 type config struct {
-	module      []byte
-	cache       *wasmcache.Cache
-	memLimit    int64
-	timeout     time.Duration
-	poolMin     int
-	poolMax     int
-	perCall     bool
-	recycleDocs int
-	recycleMem  int64
-	maxResponse int64
-	maxOutput   int
-	noInterrupt bool
-	logger      *slog.Logger
+	module       []byte
+	cache        *wasmcache.Cache
+	memLimit     int64
+	timeout      time.Duration
+	poolMin      int
+	poolMax      int
+	perCall      bool
+	recycleDocs  int
+	recycleMem   int64
+	maxResponse  int64
+	maxOutput    int
+	noInterrupt  bool
+	wazeroChecks bool // tests: wazero's checks instead of the rewrite
+	logger       *slog.Logger
 }
 
 func defaultConfig() config {
