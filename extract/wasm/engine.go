@@ -12,7 +12,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -107,19 +106,18 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.module == nil {
+		cfg.module = defaultModule
+	}
 	interruption := InterruptFuel
 	switch {
-	case (cfg.module == nil || isDefaultModule(cfg.module)) && interrupt.Instrumented(defaultModule):
+	case bytes.Equal(cfg.module, defaultModule) && interrupt.Instrumented(defaultModule):
 		// The default module is rewritten when it is generated.
-		cfg.module = defaultModule
 	case cfg.noInterrupt:
 		interruption = InterruptOff
 	case cfg.wazeroChecks:
 		interruption = InterruptWazero
 	default:
-		if cfg.module == nil {
-			cfg.module = defaultModule
-		}
 		if out, err := interrupt.Instrument(cfg.module); err == nil {
 			cfg.module = out
 		} else {
@@ -142,11 +140,6 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 		return nil, err
 	}
 	return e, nil
-}
-
-// isDefaultModule reports whether b holds the embedded default module.
-func isDefaultModule(b []byte) bool {
-	return len(b) == len(defaultModule) && (unsafe.SliceData(b) == unsafe.SliceData(defaultModule) || bytes.Equal(b, defaultModule))
 }
 
 func (c *config) validate() error {
