@@ -126,9 +126,7 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 		}
 	}
 	pages := uint32((cfg.memLimit + pageSize - 1) / pageSize)
-	rcfg := wazero.NewRuntimeConfig().
-		WithCloseOnContextDone(interruption == InterruptWazero).
-		WithMemoryLimitPages(pages)
+	rcfg := runtimeConfig(pages, interruption)
 	e := &Engine{cfg: cfg, log: log, memLimit: uint32(min(int64(pages)*pageSize, 1<<32-pageSize))}
 	e.info.Interruption = interruption
 
@@ -140,6 +138,14 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// runtimeConfig is the wazero configuration of an Engine whose memory
+// limit is pages and whose guests are interrupted as interruption says.
+func runtimeConfig(pages uint32, interruption string) wazero.RuntimeConfig {
+	return wazero.NewRuntimeConfig().
+		WithCloseOnContextDone(interruption == InterruptWazero).
+		WithMemoryLimitPages(pages)
 }
 
 func (c *config) validate() error {
