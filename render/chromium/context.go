@@ -18,7 +18,8 @@ import (
 // A Context is safe for concurrent use; concurrent renders use separate
 // tabs. It pins one browser until Close; if that browser crashes the next
 // render re-creates the context on a healthy browser (cookies and
-// storage are lost, except a session's persisted cookies) and the
+// storage are lost, except a session's persisted cookies and
+// localStorage) and the
 // response carries a warning.
 type Context struct {
 	r       *Renderer
@@ -34,6 +35,9 @@ type Context struct {
 	busy    int
 	lastUse time.Time
 	created time.Time
+	// restored lists the origins whose persisted localStorage a session
+	// context has been given since it was (re)created.
+	restored map[string]bool
 }
 
 var (
@@ -75,7 +79,7 @@ func (c *Context) ensure(ctx context.Context) error {
 		return nil
 	}
 	old := c.b
-	c.b, c.id, c.idle = nil, "", nil
+	c.b, c.id, c.idle, c.restored = nil, "", nil, nil
 	c.mu.Unlock()
 	if old != nil {
 		c.unpin(old)

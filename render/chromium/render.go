@@ -190,10 +190,12 @@ func (r *Renderer) run(ctx context.Context, t *tab, req *render.Request, to rend
 	if err := r.apply(ctx, t, req); err != nil {
 		return err
 	}
+	undo := r.restoreStorage(ctx, t, req.SessionID, req.URL)
 	nctx, ncancel := context.WithTimeout(ctx, to.Navigation)
 	navStart := time.Now()
 	waited, err := t.navigate(nctx, req.URL, to.IdleAfterDOMContentLoaded)
 	ncancel()
+	undo()
 	resp.Timings.Navigate = time.Since(navStart) - waited
 	resp.Timings.Wait = waited
 	if err != nil {
@@ -230,5 +232,6 @@ func (r *Renderer) run(ctx context.Context, t *tab, req *render.Request, to rend
 		return fmt.Errorf("chromium: read html: %w", err)
 	}
 	resp.HTML, resp.FinalURL = s.HTML, s.URL
+	r.saveStorage(ctx, t, req.SessionID)
 	return r.artifacts(ctx, t, req, resp)
 }

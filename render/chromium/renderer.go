@@ -73,8 +73,10 @@ type Config struct {
 	// Pages can then reach any address; only for trusted input.
 	NoEgressProxy bool
 
-	// Store persists session cookies (bucket "render_sessions"). Nil:
-	// sessions live in memory only.
+	// Store persists session cookies (bucket "render_sessions") and
+	// localStorage, per origin, up to 1 MiB each (bucket
+	// "render_session_storage"), so a session outlives its browser
+	// context and the process. Nil: sessions live in memory only.
 	Store *store.DB
 	// SessionIdleTimeout closes a session unused this long (default
 	// 10 min); SessionMaxAge closes it this long after creation (default

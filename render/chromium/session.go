@@ -1,10 +1,13 @@
 package chromium
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"sort"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -59,13 +62,28 @@ func (r *Renderer) CloseSession(ctx context.Context, id string) error {
 }
 
 // DeleteSession closes the session if it is live and removes its
-// persisted cookies.
+// persisted cookies and localStorage.
 func (r *Renderer) DeleteSession(ctx context.Context, id string) error {
 	err := r.CloseSession(ctx, id)
 	if r.cfg.Store != nil {
 		if serr := r.cfg.Store.Update(func(tx *bolt.Tx) error {
 			if b := tx.Bucket([]byte(sessionBucket)); b != nil {
-				return b.Delete([]byte(id))
+				if err := b.Delete([]byte(id)); err != nil {
+					return err
+				}
+			}
+			if b := tx.Bucket([]byte(storageBucket)); b != nil {
+				prefix := storageKey(id, "")
+				var keys [][]byte
+				cur := b.Cursor()
+				for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
+					keys = append(keys, bytes.Clone(k))
+				}
+				for _, k := range keys {
+					if err := b.Delete(k); err != nil {
+						return err
+					}
+				}
 			}
 			return nil
 		}); serr != nil {
@@ -215,5 +233,153 @@ func (r *Renderer) restoreCookies(ctx context.Context, c *Context) {
 	}
 	if err := b.cn.call(ctx, "", "Storage.setCookies", obj{"cookies": cookies, "browserContextId": bid}, nil); err != nil {
 		r.cfg.Logger.Warn("chromium: restoring session cookies failed", "err", err)
+	}
+}
+
+// storageBucket holds a session's localStorage: key = session id, NUL,
+// origin; value = JSON array of [key, value] pairs.
+const storageBucket = "render_session_storage"
+
+// maxStorageBytes bounds the localStorage saved per session and origin
+// (browsers allow about 5 MB); larger stores are not persisted.
+const maxStorageBytes = 1 << 20
+
+func storageKey(session, origin string) []byte { return []byte(session + "\x00" + origin) }
+
+// storageOrigin is the origin of u as location.origin spells it
+// (scheme://host, the port only when not the scheme's default).
+func storageOrigin(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || p.Host == "" {
+		return ""
+	}
+	scheme, host, port := strings.ToLower(p.Scheme), strings.ToLower(p.Hostname()), p.Port()
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port == "" || scheme == "http" && port == "80" || scheme == "https" && port == "443" {
+		return scheme + "://" + host
+	}
+	return scheme + "://" + host + ":" + port
+}
+
+// storageJS reads the page's origin and localStorage; null where the page
+// has none (about:blank, data: URLs, storage disabled).
+const storageJS = `(() => { try {
+  const o = location.origin; if (!o || o === 'null') return null;
+  const s = window.localStorage; const out = [];
+  for (let i = 0; i < s.length; i++) { const k = s.key(i); out.push([k, s.getItem(k)]); }
+  return [o, out];
+} catch (e) { return null; } })()`
+
+// saveStorage stores the localStorage of the page t shows under the
+// session (after a render, while the page is still there).
+func (r *Renderer) saveStorage(ctx context.Context, t *tab, session string) {
+	if r.cfg.Store == nil || session == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	raw, err := t.eval(ctx, storageJS, false, false)
+	if err != nil {
+		return
+	}
+	var got []json.RawMessage
+	if json.Unmarshal(raw, &got) != nil || len(got) != 2 {
+		return
+	}
+	var o string
+	if json.Unmarshal(got[0], &o) != nil || o == "" {
+		return
+	}
+	items := got[1]
+	if len(items) > maxStorageBytes {
+		r.cfg.Logger.Warn("chromium: session localStorage too large to persist", "origin", o, "bytes", len(items))
+		return
+	}
+	key := storageKey(session, o)
+	same := false
+	_ = r.cfg.Store.View(func(tx *bolt.Tx) error {
+		if bk := tx.Bucket([]byte(storageBucket)); bk != nil {
+			old := bk.Get(key)
+			same = bytes.Equal(old, items) || old == nil && string(items) == "[]"
+		}
+		return nil
+	})
+	if same {
+		return // no write, no sync
+	}
+	err = r.cfg.Store.Update(func(tx *bolt.Tx) error {
+		bk, err := tx.CreateBucketIfNotExists([]byte(storageBucket))
+		if err != nil {
+			return err
+		}
+		if string(items) == "[]" {
+			return bk.Delete(key)
+		}
+		return bk.Put(key, items)
+	})
+	if err != nil {
+		r.cfg.Logger.Warn("chromium: saving session localStorage failed", "err", err)
+	}
+}
+
+// restoreStorage prepares t to put the session's persisted localStorage
+// for the request's origin back into a page of that origin, once per
+// session context: the first render of an origin after the context was
+// (re)created. It returns the function that removes the preparation
+// after navigation.
+func (r *Renderer) restoreStorage(ctx context.Context, t *tab, session, u string) (undo func()) {
+	undo = func() {}
+	o := storageOrigin(u)
+	if r.cfg.Store == nil || session == "" || o == "" {
+		return undo
+	}
+	r.mu.Lock()
+	s := r.sessions[session]
+	r.mu.Unlock()
+	if s == nil {
+		return undo
+	}
+	c := s.ctx
+	c.mu.Lock()
+	if c.restored == nil {
+		c.restored = map[string]bool{}
+	}
+	done := c.restored[o]
+	c.restored[o] = true
+	c.mu.Unlock()
+	if done {
+		return undo
+	}
+	var items []byte
+	_ = r.cfg.Store.View(func(tx *bolt.Tx) error {
+		if bk := tx.Bucket([]byte(storageBucket)); bk != nil {
+			items = append(items, bk.Get(storageKey(session, o))...)
+		}
+		return nil
+	})
+	var pairs [][2]string
+	if len(items) == 0 || json.Unmarshal(items, &pairs) != nil || len(pairs) == 0 {
+		return undo
+	}
+	// Re-encoded from the decoded pairs: the script embeds nothing but a
+	// JSON array of strings, whatever the store holds.
+	items, _ = json.Marshal(pairs)
+	origin, _ := json.Marshal(o)
+	// Keys the page already has (it may have run first) are left alone.
+	src := `(() => { try { if (location.origin !== ` + string(origin) + `) return;
+  for (const [k, v] of ` + string(items) + `) if (localStorage.getItem(k) === null) localStorage.setItem(k, v);
+} catch (e) {} })();`
+	var res struct {
+		Identifier string `json:"identifier"`
+	}
+	if err := t.call(ctx, "Page.addScriptToEvaluateOnNewDocument", obj{"source": src}, &res); err != nil {
+		return undo
+	}
+	return func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		_ = t.call(rctx, "Page.removeScriptToEvaluateOnNewDocument", obj{"identifier": res.Identifier}, nil)
 	}
 }
