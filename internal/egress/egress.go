@@ -13,16 +13,21 @@ package egress
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/net/proxy"
 
 	"github.com/riptide-go/riptide/internal/netguard"
 )
@@ -52,6 +57,33 @@ type Config struct {
 	// Logger receives one debug line per refused destination. Nil
 	// discards.
 	Logger *slog.Logger
+	// Upstream chains every connection through this proxy (http, https
+	// or socks5 URL, with optional user:password): a CONNECT tunnel to
+	// the destination, or a SOCKS5 connect. Destinations are still
+	// checked first, by resolving their host here; the upstream resolves
+	// the name again, so it must enforce its own egress policy against
+	// DNS rebinding. The upstream's own address is not checked (it may
+	// well be on a private network). An http upstream must allow CONNECT
+	// to the destination's port, 80 included.
+	Upstream *url.URL
+}
+
+// ParseUpstream checks an upstream proxy URL: http, https, socks5 or
+// socks5h, with a host.
+func ParseUpstream(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, errors.New("egress: invalid upstream proxy url")
+	}
+	switch u.Scheme {
+	case "http", "https", "socks5", "socks5h":
+	default:
+		return nil, fmt.Errorf("egress: upstream proxy scheme %q not supported (http, https, socks5)", u.Scheme)
+	}
+	if u.Hostname() == "" {
+		return nil, errors.New("egress: upstream proxy url has no host")
+	}
+	return u, nil
 }
 
 // Stats counts the proxy's decisions.
@@ -161,8 +193,21 @@ func (p *Proxy) untrack(c net.Conn) {
 	p.mu.Unlock()
 }
 
-// dial opens an upstream connection to addr through the guard.
+// dial opens an upstream connection to addr through the guard (or, with
+// an Upstream, through that proxy once the guard accepts addr).
 func (p *Proxy) dial(ctx context.Context, addr string) (net.Conn, error) {
+	if p.cfg.Upstream != nil {
+		if !p.allow[strings.ToLower(addr)] {
+			host, _, err := net.SplitHostPort(addr)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := p.guard.Resolve(ctx, host); err != nil {
+				return nil, err
+			}
+		}
+		return p.dialUpstream(ctx, addr)
+	}
 	if p.allow[strings.ToLower(addr)] {
 		d := net.Dialer{Timeout: p.timeout()}
 		return d.DialContext(ctx, "tcp", addr)
@@ -356,3 +401,84 @@ func (p *Proxy) tunnelUpgrade(w http.ResponseWriter, resp *http.Response, up net
 	}
 	pipe(up, down)
 }
+
+// dialUpstream opens a connection to addr through the Upstream proxy.
+func (p *Proxy) dialUpstream(ctx context.Context, addr string) (net.Conn, error) {
+	u := p.cfg.Upstream
+	d := &net.Dialer{Timeout: p.timeout()}
+	switch u.Scheme {
+	case "socks5", "socks5h":
+		var auth *proxy.Auth
+		if u.User != nil {
+			pw, _ := u.User.Password()
+			auth = &proxy.Auth{User: u.User.Username(), Password: pw}
+		}
+		sd, err := proxy.SOCKS5("tcp", hostPort(u.Host, "1080"), auth, d)
+		if err != nil {
+			return nil, upstreamErr(err)
+		}
+		c, err := sd.(proxy.ContextDialer).DialContext(ctx, "tcp", addr)
+		if err != nil {
+			return nil, upstreamErr(err)
+		}
+		return c, nil
+	}
+	def := "80"
+	if u.Scheme == "https" {
+		def = "443"
+	}
+	c, err := d.DialContext(ctx, "tcp", hostPort(u.Host, def))
+	if err != nil {
+		return nil, upstreamErr(err)
+	}
+	if u.Scheme == "https" {
+		tc := tls.Client(c, &tls.Config{ServerName: u.Hostname(), MinVersion: tls.VersionTLS12})
+		if err := tc.HandshakeContext(ctx); err != nil {
+			_ = c.Close()
+			return nil, upstreamErr(err)
+		}
+		c = tc
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		_ = c.SetDeadline(dl)
+	} else {
+		_ = c.SetDeadline(time.Now().Add(p.timeout()))
+	}
+	req := &http.Request{Method: http.MethodConnect, URL: &url.URL{Opaque: addr}, Host: addr, Header: http.Header{}}
+	if u.User != nil {
+		pw, _ := u.User.Password()
+		req.Header.Set("Proxy-Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pw)))
+	}
+	if err := req.Write(c); err != nil {
+		_ = c.Close()
+		return nil, upstreamErr(err)
+	}
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, req)
+	if err != nil {
+		_ = c.Close()
+		return nil, upstreamErr(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		_ = c.Close()
+		return nil, upstreamErr(fmt.Errorf("CONNECT %s: %s", addr, resp.Status))
+	}
+	_ = c.SetDeadline(time.Time{})
+	if br.Buffered() > 0 {
+		return &bufferedConn{Conn: c, r: br}, nil
+	}
+	return c, nil
+}
+
+// upstreamErr wraps a failure of the upstream proxy; the proxy URL (and
+// its credentials) never appears in it.
+func upstreamErr(err error) error { return fmt.Errorf("egress: upstream proxy: %w", err) }
+
+// bufferedConn is a connection whose first bytes were read ahead.
+type bufferedConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (c *bufferedConn) Read(b []byte) (int, error) { return c.r.Read(b) }

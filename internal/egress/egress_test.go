@@ -3,13 +3,16 @@ package egress
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -134,4 +137,245 @@ func TestUpgradeTunnel(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "echo:ping\n", line)
 	assert.True(t, strings.HasPrefix(p.URL(), "http://127.0.0.1:"))
+}
+
+// upstreamProxy is a CONNECT-only HTTP proxy that records the tunnels it
+// opened and the credentials it was given; want is the expected
+// Proxy-Authorization ("" accepts any).
+type upstreamProxy struct {
+	*httptest.Server
+	mu      sync.Mutex
+	tunnels []string
+	auths   []string
+}
+
+func newUpstream(t *testing.T, want string) *upstreamProxy {
+	u := &upstreamProxy{}
+	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u.mu.Lock()
+		u.auths = append(u.auths, r.Header.Get("Proxy-Authorization"))
+		u.mu.Unlock()
+		if r.Method != http.MethodConnect {
+			http.Error(w, "connect only", http.StatusMethodNotAllowed)
+			return
+		}
+		if want != "" && r.Header.Get("Proxy-Authorization") != want {
+			http.Error(w, "auth", http.StatusProxyAuthRequired)
+			return
+		}
+		up, err := net.Dial("tcp", r.Host)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		u.mu.Lock()
+		u.tunnels = append(u.tunnels, r.Host)
+		u.mu.Unlock()
+		down, _, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			up.Close()
+			return
+		}
+		if _, err := down.Write([]byte("HTTP/1.1 200 Connection established\r\n\r\n")); err != nil {
+			up.Close()
+			down.Close()
+			return
+		}
+		pipe(up, down)
+	}))
+	t.Cleanup(u.Close)
+	return u
+}
+
+func (u *upstreamProxy) seen() []string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return append([]string(nil), u.tunnels...)
+}
+
+func TestUpstreamHTTP(t *testing.T) {
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "hello via upstream")
+	}))
+	defer target.Close()
+	tgt, _ := url.Parse(target.URL)
+	up := newUpstream(t, "Basic "+base64.StdEncoding.EncodeToString([]byte("user:s3cret")))
+	uu, err := ParseUpstream(strings.Replace(up.URL, "http://", "http://user:s3cret@", 1))
+	require.NoError(t, err)
+	p := start(t, Config{Upstream: uu, AllowHostPorts: []string{tgt.Host}})
+
+	resp, err := client(p).Get(target.URL + "/page")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "hello via upstream", string(body))
+	assert.Equal(t, []string{tgt.Host}, up.seen(), "the page went through the upstream")
+
+	// TLS through the upstream (CONNECT on CONNECT).
+	ts := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "tls ok") }))
+	defer ts.Close()
+	tsu, _ := url.Parse(ts.URL)
+	p2 := start(t, Config{Upstream: uu, AllowHostPorts: []string{tsu.Host}})
+	c := client(p2)
+	c.Transport.(*http.Transport).TLSClientConfig = ts.Client().Transport.(*http.Transport).TLSClientConfig
+	resp, err = c.Get(ts.URL)
+	require.NoError(t, err)
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, "tls ok", string(body))
+	assert.Contains(t, up.seen(), tsu.Host)
+}
+
+// TestUpstreamStillGuarded: the guard checks destinations before the
+// upstream is asked, and upstream failures are reported without the
+// proxy's credentials.
+func TestUpstreamStillGuarded(t *testing.T) {
+	up := newUpstream(t, "")
+	uu, err := ParseUpstream(up.URL)
+	require.NoError(t, err)
+	p := start(t, Config{Upstream: uu})
+	for _, target := range []string{"http://127.0.0.1:9/", "http://10.1.2.3/", "http://[::1]:80/", "http://localhost:8080/"} {
+		resp, err := client(p).Get(target)
+		require.NoError(t, err, target)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusForbidden, resp.StatusCode, target)
+		assert.Equal(t, "1", resp.Header.Get(RefusedHeader), target)
+	}
+	// A name that does not resolve here is not handed to the upstream to
+	// resolve (some resolvers read "0x7f000001" as 127.0.0.1).
+	resp, err := client(p).Get("http://0x7f000001/")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusBadGateway, resp.StatusCode)
+	assert.Empty(t, up.seen(), "refused destinations never reach the upstream")
+
+	// An upstream that refuses (wrong credentials): 502, counted.
+	strict := newUpstream(t, "Basic nope")
+	su, err := ParseUpstream(strings.Replace(strict.URL, "http://", "http://user:canary-pw@", 1))
+	require.NoError(t, err)
+	var logs strings.Builder
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer target.Close()
+	tgt, _ := url.Parse(target.URL)
+	p2 := start(t, Config{Upstream: su, AllowHostPorts: []string{tgt.Host}, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	resp, err = client(p2).Get(target.URL)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusBadGateway, resp.StatusCode)
+	assert.NotContains(t, string(body)+logs.String(), "canary-pw")
+	assert.Equal(t, int64(1), p2.Stats().Failed)
+}
+
+func TestUpstreamSOCKS5(t *testing.T) {
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "via socks") }))
+	defer target.Close()
+	tgt, _ := url.Parse(target.URL)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var mu sync.Mutex
+	var seen []string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				addr, err := socks5Accept(c)
+				if err != nil {
+					c.Close()
+					return
+				}
+				mu.Lock()
+				seen = append(seen, addr)
+				mu.Unlock()
+				up, err := net.Dial("tcp", addr)
+				if err != nil {
+					c.Close()
+					return
+				}
+				pipe(up, c)
+			}()
+		}
+	}()
+	defer func() { ln.Close(); <-done }()
+	uu, err := ParseUpstream("socks5://u:p@" + ln.Addr().String())
+	require.NoError(t, err)
+	p := start(t, Config{Upstream: uu, AllowHostPorts: []string{tgt.Host}})
+	resp, err := client(p).Get(target.URL)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, "via socks", string(body))
+	mu.Lock()
+	assert.Equal(t, []string{tgt.Host}, seen)
+	mu.Unlock()
+}
+
+// socks5Accept serves the SOCKS5 handshake (user/password accepted as
+// given) and returns the requested address.
+func socks5Accept(c net.Conn) (string, error) {
+	r := bufio.NewReader(c)
+	hdr := make([]byte, 2)
+	if _, err := io.ReadFull(r, hdr); err != nil {
+		return "", err
+	}
+	methods := make([]byte, hdr[1])
+	if _, err := io.ReadFull(r, methods); err != nil {
+		return "", err
+	}
+	if _, err := c.Write([]byte{5, 2}); err != nil { // user/password
+		return "", err
+	}
+	ver := make([]byte, 2)
+	if _, err := io.ReadFull(r, ver); err != nil {
+		return "", err
+	}
+	user := make([]byte, ver[1])
+	io.ReadFull(r, user)
+	pl, _ := r.ReadByte()
+	pw := make([]byte, pl)
+	io.ReadFull(r, pw)
+	if _, err := c.Write([]byte{1, 0}); err != nil {
+		return "", err
+	}
+	req := make([]byte, 4)
+	if _, err := io.ReadFull(r, req); err != nil {
+		return "", err
+	}
+	var host string
+	switch req[3] {
+	case 1:
+		ip := make([]byte, 4)
+		io.ReadFull(r, ip)
+		host = net.IP(ip).String()
+	case 3:
+		n, _ := r.ReadByte()
+		name := make([]byte, n)
+		io.ReadFull(r, name)
+		host = string(name)
+	default:
+		return "", fmt.Errorf("address type %d", req[3])
+	}
+	pb := make([]byte, 2)
+	io.ReadFull(r, pb)
+	if _, err := c.Write([]byte{5, 0, 0, 1, 0, 0, 0, 0, 0, 0}); err != nil {
+		return "", err
+	}
+	return net.JoinHostPort(host, fmt.Sprint(int(pb[0])<<8|int(pb[1]))), nil
+}
+
+func TestParseUpstream(t *testing.T) {
+	for _, ok := range []string{"http://p:3128", "https://user:pw@p.example", "socks5://127.0.0.1:1080", "socks5h://p"} {
+		_, err := ParseUpstream(ok)
+		assert.NoError(t, err, ok)
+	}
+	for _, bad := range []string{"ftp://p", "p:3128", "http://", "://x", "socks4://p"} {
+		_, err := ParseUpstream(bad)
+		assert.Error(t, err, bad)
+	}
 }
