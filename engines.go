@@ -70,6 +70,10 @@ func (c *Client) renderer() (render.Renderer, error) {
 	cfg := c.cfg.chromium
 	cfg.AllowPrivateNetworks = c.cfg.allowPrivate
 	cfg.Store = c.db
+	if cfg.Proxy == "" {
+		// The browser leaves through the same proxy as the fetcher.
+		cfg.Proxy = c.cfg.proxyURL
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = c.log
 	}

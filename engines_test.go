@@ -6,6 +6,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -168,6 +169,33 @@ func TestHeadlessEngineRendersScripts(t *testing.T) {
 	assert.Contains(t, resp.HTML, `id="done"`)
 	require.Len(t, resp.Actions, 1)
 	assert.True(t, resp.Actions[0].OK)
+}
+
+// TestProxyCarriesFetchesAndRenders: WithProxy sends the fetcher's
+// requests and the browser's traffic through the same proxy.
+func TestProxyCarriesFetchesAndRenders(t *testing.T) {
+	bin := testenv.ChromePath(t)
+	site := riptidetest.NewSite()
+	defer site.Close()
+	proxy := testenv.NewProxy(t, "user", "pw")
+	c := newClient(t, riptide.WithProxy(proxy.URL()), riptide.WithChromium(chromium.Config{Bin: bin, MaxBrowsers: 1, TempDir: t.TempDir()}))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	host := strings.TrimPrefix(site.URL("/"), "http://")
+	host = strings.TrimSuffix(host, "/")
+
+	_, err := c.Extract(ctx, site.URL("/articles/tide-tables.html"))
+	require.NoError(t, err)
+	fetched := len(proxy.Destinations())
+	assert.Positive(t, fetched, "the fetch went through the proxy")
+
+	res, err := c.Extract(ctx, site.URL("/js/app.html"), riptide.WithRequestEngine(riptide.EngineHeadless))
+	require.NoError(t, err)
+	assert.Contains(t, res.Document.Text, "North Strand")
+	assert.Greater(t, len(proxy.Destinations()), fetched, "the render went through the proxy")
+	for _, d := range proxy.Destinations() {
+		assert.Equal(t, host, d)
+	}
 }
 
 func TestRenderRefusesPrivateByDefault(t *testing.T) {

@@ -237,10 +237,11 @@ func WithMemoryBudget(bytes uint64, wait bool) Option {
 // and jar: Clients never share cookies.
 func WithCookieJar(jar http.CookieJar) Option { return func(c *config) { c.jar = jar } }
 
-// WithProxy sends every fetch through an HTTP(S) or SOCKS5 proxy. Target
-// addresses are still checked before each request, but the proxy resolves
-// names again, so it must enforce its own egress policy. Credentials in
-// the proxy URL never appear in errors or logs.
+// WithProxy sends every fetch, and the built-in browser's traffic (unless
+// [WithChromium] sets a Proxy of its own), through an HTTP(S) or SOCKS5
+// proxy. Target addresses are still checked before each request, but the
+// proxy resolves names again, so it must enforce its own egress policy.
+// Credentials in the proxy URL never appear in errors or logs.
 func WithProxy(proxyURL string) Option { return func(c *config) { c.proxyURL = proxyURL } }
 
 // WithCacheMaxBytes caps the store file (see [WithCacheDir]); past it the

@@ -102,38 +102,6 @@ func (rs *recordingServer) received() []byte {
 	return bytes.Clone(rs.log.Bytes())
 }
 
-// forwardProxy is a plain HTTP forward proxy that checks its credentials.
-func forwardProxy(t *testing.T, user, pass string) *httptest.Server {
-	p := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u, pw, ok := parseProxyAuth(r.Header.Get("Proxy-Authorization")); !ok || u != user || pw != pass {
-			w.Header().Set("Proxy-Authenticate", `Basic realm="test"`)
-			w.WriteHeader(http.StatusProxyAuthRequired)
-			return
-		}
-		out := r.Clone(r.Context())
-		out.RequestURI = ""
-		out.Header.Del("Proxy-Authorization")
-		resp, err := http.DefaultTransport.RoundTrip(out)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		for k, vs := range resp.Header {
-			w.Header()[k] = vs
-		}
-		w.WriteHeader(resp.StatusCode)
-		_, _ = io.Copy(w, resp.Body)
-	}))
-	t.Cleanup(p.Close)
-	return p
-}
-
-func parseProxyAuth(h string) (user, pass string, ok bool) {
-	r := &http.Request{Header: http.Header{"Authorization": {h}}}
-	return r.BasicAuth()
-}
-
 // TestReliabilitySecretsNeverLeak plants canary secrets in URL userinfo,
 // secret-named query values, Authorization, Cookie and custom headers and
 // a proxy's credentials, drives them through successes, HTTP errors,
@@ -158,8 +126,7 @@ func TestReliabilitySecretsNeverLeak(t *testing.T) {
 			relArticle(w, "Tide tables "+r.URL.Path)
 		}
 	})
-	proxy := forwardProxy(t, "proxyuser", canaryProxy)
-	proxyURL := strings.Replace(proxy.URL, "http://", "http://proxyuser:"+canaryProxy+"@", 1)
+	proxyURL := testenv.NewProxy(t, "proxyuser", canaryProxy).URL()
 	deadProxyURL := "http://proxyuser:" + canaryProxy + "@127.0.0.1:1"
 
 	var logBuf syncBuffer

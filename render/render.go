@@ -157,7 +157,9 @@ type Request struct {
 	// consistent fingerprint.
 	Stealth bool `json:"stealth,omitempty"`
 	// Proxy is an upstream proxy URL for the page's traffic (http, https
-	// or socks5). Implementations may not support it per request.
+	// or socks5, credentials allowed). Implementations may restrict it:
+	// the Chromium renderer needs a context of the request's own (the
+	// default isolation, no session).
 	Proxy     string    `json:"proxy,omitempty"`
 	Block     BlockSpec `json:"block,omitzero"`
 	Isolation Isolation `json:"isolation,omitempty"`

@@ -3,7 +3,6 @@ package egress
 import (
 	"bufio"
 	"context"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,6 +18,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/riptide-go/riptide/internal/testenv"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -139,68 +140,14 @@ func TestUpgradeTunnel(t *testing.T) {
 	assert.True(t, strings.HasPrefix(p.URL(), "http://127.0.0.1:"))
 }
 
-// upstreamProxy is a CONNECT-only HTTP proxy that records the tunnels it
-// opened and the credentials it was given; want is the expected
-// Proxy-Authorization ("" accepts any).
-type upstreamProxy struct {
-	*httptest.Server
-	mu      sync.Mutex
-	tunnels []string
-	auths   []string
-}
-
-func newUpstream(t *testing.T, want string) *upstreamProxy {
-	u := &upstreamProxy{}
-	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u.mu.Lock()
-		u.auths = append(u.auths, r.Header.Get("Proxy-Authorization"))
-		u.mu.Unlock()
-		if r.Method != http.MethodConnect {
-			http.Error(w, "connect only", http.StatusMethodNotAllowed)
-			return
-		}
-		if want != "" && r.Header.Get("Proxy-Authorization") != want {
-			http.Error(w, "auth", http.StatusProxyAuthRequired)
-			return
-		}
-		up, err := net.Dial("tcp", r.Host)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		u.mu.Lock()
-		u.tunnels = append(u.tunnels, r.Host)
-		u.mu.Unlock()
-		down, _, err := w.(http.Hijacker).Hijack()
-		if err != nil {
-			up.Close()
-			return
-		}
-		if _, err := down.Write([]byte("HTTP/1.1 200 Connection established\r\n\r\n")); err != nil {
-			up.Close()
-			down.Close()
-			return
-		}
-		pipe(up, down)
-	}))
-	t.Cleanup(u.Close)
-	return u
-}
-
-func (u *upstreamProxy) seen() []string {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return append([]string(nil), u.tunnels...)
-}
-
 func TestUpstreamHTTP(t *testing.T) {
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, "hello via upstream")
 	}))
 	defer target.Close()
 	tgt, _ := url.Parse(target.URL)
-	up := newUpstream(t, "Basic "+base64.StdEncoding.EncodeToString([]byte("user:s3cret")))
-	uu, err := ParseUpstream(strings.Replace(up.URL, "http://", "http://user:s3cret@", 1))
+	up := testenv.NewProxy(t, "user", "s3cret")
+	uu, err := ParseUpstream(up.URL())
 	require.NoError(t, err)
 	p := start(t, Config{Upstream: uu, AllowHostPorts: []string{tgt.Host}})
 
@@ -210,7 +157,7 @@ func TestUpstreamHTTP(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Equal(t, "hello via upstream", string(body))
-	assert.Equal(t, []string{tgt.Host}, up.seen(), "the page went through the upstream")
+	assert.Equal(t, []string{tgt.Host}, up.Destinations(), "the page went through the upstream")
 
 	// TLS through the upstream (CONNECT on CONNECT).
 	ts := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "tls ok") }))
@@ -224,15 +171,15 @@ func TestUpstreamHTTP(t *testing.T) {
 	body, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	assert.Equal(t, "tls ok", string(body))
-	assert.Contains(t, up.seen(), tsu.Host)
+	assert.Contains(t, up.Destinations(), tsu.Host)
 }
 
 // TestUpstreamStillGuarded: the guard checks destinations before the
 // upstream is asked, and upstream failures are reported without the
 // proxy's credentials.
 func TestUpstreamStillGuarded(t *testing.T) {
-	up := newUpstream(t, "")
-	uu, err := ParseUpstream(up.URL)
+	up := testenv.NewProxy(t, "", "")
+	uu, err := ParseUpstream(up.URL())
 	require.NoError(t, err)
 	p := start(t, Config{Upstream: uu})
 	for _, target := range []string{"http://127.0.0.1:9/", "http://10.1.2.3/", "http://[::1]:80/", "http://localhost:8080/"} {
@@ -248,11 +195,11 @@ func TestUpstreamStillGuarded(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusBadGateway, resp.StatusCode)
-	assert.Empty(t, up.seen(), "refused destinations never reach the upstream")
+	assert.Empty(t, up.Destinations(), "refused destinations never reach the upstream")
 
 	// An upstream that refuses (wrong credentials): 502, counted.
-	strict := newUpstream(t, "Basic nope")
-	su, err := ParseUpstream(strings.Replace(strict.URL, "http://", "http://user:canary-pw@", 1))
+	strict := testenv.NewProxy(t, "user", "other")
+	su, err := ParseUpstream("http://user:canary-pw@" + strict.Addr())
 	require.NoError(t, err)
 	var logs strings.Builder
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))

@@ -132,6 +132,9 @@ func (c *Context) Render(ctx context.Context, req *render.Request) (*render.Resp
 }
 
 func (c *Context) render(ctx context.Context, req *render.Request, start time.Time) (*render.Response, error) {
+	if req.Proxy != "" && c.session == "" {
+		return nil, fmt.Errorf("%w: a per-request proxy needs a browser context of its own; a Context's renders share one (give the renderer a Proxy instead)", render.ErrInvalidRequest)
+	}
 	return c.r.renderWith(ctx, req, start, func(ctx context.Context) (*browser, *tab, func(*tab, error), error) {
 		return c.checkout(ctx, req.Isolation == render.IsolationDefault || req.Isolation == render.IsolationWarmTab, req.Stealth)
 	})

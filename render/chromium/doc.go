@@ -34,6 +34,15 @@
 // addresses fail unless Config.AllowPrivateNetworks or
 // Config.AllowHostPorts allows them.
 //
+// Config.Proxy chains that in-process proxy through an upstream proxy
+// (http, https or socks5, with credentials): each destination is checked
+// first, then reached through the upstream. A request's own
+// render.Request.Proxy gets a browser context of its own whose traffic
+// goes through an in-process proxy chained to that upstream (one per
+// distinct proxy URL, kept while in use); it needs the default
+// (incognito) isolation and no session, since warm tabs and sessions
+// share a context.
+//
 // # Isolation and cost
 //
 // Measured on a 2-core machine with local pages (p50, warm browser):

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/riptide-go/riptide/internal/egress"
 	"github.com/riptide-go/riptide/render"
 )
 
@@ -26,7 +27,15 @@ func (r *Renderer) Render(ctx context.Context, req *render.Request) (*render.Res
 		return nil, err
 	}
 	if req.Proxy != "" {
-		return nil, fmt.Errorf("%w: a per-request proxy is not supported by the chromium renderer (all traffic goes through the egress proxy)", render.ErrInvalidRequest)
+		switch {
+		case req.SessionID != "":
+			return nil, fmt.Errorf("%w: a per-request proxy cannot be used with a session (a session keeps its browser context; give the renderer a Proxy instead)", render.ErrInvalidRequest)
+		case req.Isolation == render.IsolationWarmTab || req.Isolation == render.IsolationFreshTab:
+			return nil, fmt.Errorf("%w: a per-request proxy needs a browser context of its own: use the default or incognito isolation", render.ErrInvalidRequest)
+		}
+		if _, err := egress.ParseUpstream(req.Proxy); err != nil {
+			return nil, fmt.Errorf("%w: proxy: %v", render.ErrInvalidRequest, err)
+		}
 	}
 	if req.SessionID != "" {
 		c, err := r.sessionContext(ctx, req.SessionID, true)
@@ -49,14 +58,28 @@ func (r *Renderer) Render(ctx context.Context, req *render.Request) (*render.Res
 		return c.render(ctx, req, start)
 	}
 	return r.renderWith(ctx, req, start, func(ctx context.Context) (*browser, *tab, func(*tab, error), error) {
+		params := obj{"disposeOnDetach": false}
+		releaseUp := func() {}
+		if req.Proxy != "" {
+			// The context's own proxy: an egress proxy that checks each
+			// destination, then chains through the request's proxy.
+			up, release, err := r.acquireUpstream(req.Proxy)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			params["proxyServer"], params["proxyBypassList"] = up.URL(), "<-loopback>"
+			releaseUp = release
+		}
 		b, err := r.acquire(ctx)
 		if err != nil {
+			releaseUp()
 			return nil, nil, nil, err
 		}
 		var res struct {
 			ID string `json:"browserContextId"`
 		}
-		if err := b.cn.call(ctx, "", "Target.createBrowserContext", obj{"disposeOnDetach": false}, &res); err != nil {
+		if err := b.cn.call(ctx, "", "Target.createBrowserContext", params, &res); err != nil {
+			releaseUp()
 			r.release(b, err)
 			return nil, nil, nil, err
 		}
@@ -64,6 +87,7 @@ func (r *Renderer) Render(ctx context.Context, req *render.Request) (*render.Res
 			dctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			defer cancel()
 			_ = b.cn.call(dctx, "", "Target.disposeBrowserContext", obj{"browserContextId": res.ID}, nil)
+			releaseUp()
 		}
 		t, err := b.newTab(ctx, res.ID, !req.Stealth)
 		if err != nil {
@@ -152,9 +176,6 @@ func (r *Renderer) sharedContext(ctx context.Context) (*Context, error) {
 func (r *Renderer) renderWith(ctx context.Context, req *render.Request, start time.Time, checkout checkoutFunc) (resp *render.Response, err error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
-	}
-	if req.Proxy != "" {
-		return nil, fmt.Errorf("%w: a per-request proxy is not supported by the chromium renderer", render.ErrInvalidRequest)
 	}
 	to := req.Timeouts.WithDefaults()
 	ctx, cancel := context.WithDeadline(ctx, start.Add(to.Total))

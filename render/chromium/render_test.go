@@ -113,12 +113,6 @@ func TestRenderAfterClose(t *testing.T) {
 	_ = time.Second
 }
 
-func TestRenderProxyUnsupported(t *testing.T) {
-	r := newTestRenderer(t, Config{})
-	_, err := r.Render(context.Background(), &render.Request{URL: "http://example.com/", Proxy: "http://proxy:8080"})
-	assert.ErrorIs(t, err, render.ErrInvalidRequest)
-}
-
 // TestCloseLeavesNothing runs renders on two browsers at once, then
 // checks that Close leaves no browser process (scanning /proc), no
 // profile directory and (TestMain) no goroutine.

@@ -72,6 +72,12 @@ type Config struct {
 	// NoEgressProxy launches browsers without the guarded egress proxy.
 	// Pages can then reach any address; only for trusted input.
 	NoEgressProxy bool
+	// Proxy sends all browser traffic through this upstream proxy (http,
+	// https or socks5 URL; credentials allowed and never logged): the
+	// egress proxy checks each destination, then chains through it. The
+	// upstream resolves names again, so it must enforce its own egress
+	// policy. A request's own Proxy overrides it for that render.
+	Proxy string
 
 	// Store persists session cookies (bucket "render_sessions") and
 	// localStorage, per origin, up to 1 MiB each (bucket
@@ -135,6 +141,11 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	if c.Proxy != "" {
+		if _, err := egress.ParseUpstream(c.Proxy); err != nil {
+			return c, fmt.Errorf("chromium: invalid config: Proxy: %w", err)
+		}
+	}
 	return c, nil
 }
 
@@ -164,6 +175,9 @@ func LookPath() (string, error) {
 type Renderer struct {
 	cfg   Config
 	proxy *egress.Proxy
+
+	upMu      sync.Mutex
+	upstreams map[string]*upstream // egress proxies for requests' own Proxy
 
 	lifeCtx    context.Context // ended by Close
 	lifeCancel context.CancelFunc
@@ -207,17 +221,32 @@ func New(cfg Config) (*Renderer, error) {
 	}
 	r := &Renderer{cfg: cfg, wake: make(chan struct{}), sessions: map[string]*session{}}
 	r.lifeCtx, r.lifeCancel = context.WithCancel(context.Background())
-	if !cfg.NoEgressProxy {
-		r.proxy, err = egress.Start(egress.Config{
-			AllowPrivate:   cfg.AllowPrivateNetworks,
-			AllowHostPorts: cfg.AllowHostPorts,
-			Logger:         cfg.Logger,
-		})
+	if !cfg.NoEgressProxy || cfg.Proxy != "" {
+		r.proxy, err = r.startEgress(cfg.Proxy)
 		if err != nil {
 			return nil, err
 		}
 	}
 	return r, nil
+}
+
+// startEgress starts an egress proxy with the renderer's policy, chained
+// through upstream when it is not empty. Without the guard
+// (NoEgressProxy) it only chains.
+func (r *Renderer) startEgress(upstream string) (*egress.Proxy, error) {
+	ec := egress.Config{
+		AllowPrivate:   r.cfg.AllowPrivateNetworks || r.cfg.NoEgressProxy,
+		AllowHostPorts: r.cfg.AllowHostPorts,
+		Logger:         r.cfg.Logger,
+	}
+	if upstream != "" {
+		u, err := egress.ParseUpstream(upstream)
+		if err != nil {
+			return nil, fmt.Errorf("%w: proxy: %v", render.ErrInvalidRequest, err)
+		}
+		ec.Upstream = u
+	}
+	return egress.Start(ec)
 }
 
 // Bin returns the browser binary in use.
@@ -603,6 +632,15 @@ func (r *Renderer) Close(ctx context.Context) error {
 	}
 	if r.proxy != nil {
 		if err := r.proxy.Close(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	r.upMu.Lock()
+	ups := r.upstreams
+	r.upstreams = nil
+	r.upMu.Unlock()
+	for _, u := range ups {
+		if err := u.p.Close(ctx); err != nil {
 			errs = append(errs, err)
 		}
 	}
