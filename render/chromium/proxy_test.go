@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -36,10 +37,16 @@ func TestRequestProxy(t *testing.T) {
 
 	// The destination check still comes first: a private address that is
 	// not allowed never reaches the upstream.
-	_, _ = r.Render(ctx, &render.Request{URL: "http://10.255.255.1/", Proxy: up.URL(), Timeouts: render.Timeouts{Total: 3e9}})
+	_, _ = r.Render(ctx, &render.Request{URL: "http://10.255.255.1/", Proxy: up.URL(), Timeouts: render.Timeouts{Total: 3 * time.Second}})
 	for _, s := range up.Destinations() {
 		assert.NotContains(t, s, "10.255.255.1")
 	}
+
+	// An upstream that is not there: the render ends (on the error page
+	// or with an error) within its budget, and leaves nothing behind.
+	start := time.Now()
+	_, _ = r.Render(ctx, &render.Request{URL: srv.URL + "/", Proxy: "http://user:pw@127.0.0.1:1", Timeouts: render.Timeouts{Total: 5 * time.Second}})
+	assert.Less(t, time.Since(start), 10*time.Second)
 
 	for name, req := range map[string]*render.Request{
 		"session":    {URL: srv.URL, Proxy: up.URL(), SessionID: "s"},
