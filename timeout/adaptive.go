@@ -64,6 +64,14 @@ type AdaptiveConfig struct {
 	ByRegistrableDomain bool
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// ColdStart gives a domain not yet learned a budget learned from
+	// every domain instead of Default: twice the p99 of the stage's last
+	// 1,000 successful attempts on any domain, within [Min, Default],
+	// once 50 have been seen. A hung endpoint on a domain never seen then
+	// costs seconds rather than Default; a new domain slower than every
+	// domain seen so far relies on Do's escalating retries. Off by
+	// default.
+	ColdStart bool
 
 	// Store, when set, persists profiles in its "timeout_profiles"
 	// bucket: they are loaded by NewAdaptive (entries older than TTL are
@@ -96,6 +104,8 @@ type Adaptive struct {
 	records  int                 // since the last flush
 	closed   bool                // Close ran: nothing more is written
 
+	cold map[Stage]*coldStart // ColdStart: recent successes of all domains
+
 	requests, timeouts, successes atomic.Int64
 	timeSaved                     atomic.Int64 // nanoseconds
 	storeErrors                   atomic.Int64
@@ -106,6 +116,39 @@ type Adaptive struct {
 	done      chan struct{}
 	closeOnce sync.Once
 	flushMu   sync.Mutex // serialises flushes
+}
+
+// Cold-start parameters (see AdaptiveConfig.ColdStart).
+const (
+	coldWindow  = 1000 // recent successful durations kept per stage
+	coldMin     = 50   // successes before the cold-start budget applies
+	coldRefresh = 25   // successes between recomputations
+)
+
+// coldStart is the budget for domains not yet learned, from the recent
+// successful durations of every domain.
+type coldStart struct {
+	samples []time.Duration // ring
+	next    int
+	fresh   int           // samples added since the budget was computed
+	budget  time.Duration // 0 until coldMin samples
+}
+
+func (c *coldStart) add(d time.Duration, cfg AdaptiveConfig) {
+	if len(c.samples) < coldWindow {
+		c.samples = append(c.samples, d)
+	} else {
+		c.samples[c.next] = d
+	}
+	c.next = (c.next + 1) % coldWindow
+	c.fresh++
+	if len(c.samples) < coldMin || (c.budget > 0 && c.fresh < coldRefresh) {
+		return
+	}
+	sorted := slices.Clone(c.samples)
+	slices.Sort(sorted)
+	c.budget = min(max(ceilMillis(2*float64(percentile(sorted, 0.99))), cfg.Min), cfg.Default)
+	c.fresh = 0
 }
 
 // profile is the learned state of one (stage, domain).
@@ -235,8 +278,12 @@ func (a *Adaptive) Budget(stage Stage, rawURL string) time.Duration {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if p, ok := a.profiles.Get(key(stage, domain)); ok {
+	p, ok := a.profiles.Get(key(stage, domain))
+	if ok && (!a.cfg.ColdStart || len(p.samples) >= a.cfg.MinSamples) {
 		return p.budget
+	}
+	if c := a.cold[stage]; c != nil && c.budget > 0 {
+		return c.budget
 	}
 	return a.cfg.Default
 }
@@ -279,6 +326,17 @@ func (a *Adaptive) Record(stage Stage, rawURL string, o Outcome) {
 	}
 	p.observe(o, success, a.cfg)
 	p.budget = p.computeBudget(a.cfg)
+	if a.cfg.ColdStart && success && o.Duration >= 0 {
+		if a.cold == nil {
+			a.cold = map[Stage]*coldStart{}
+		}
+		c := a.cold[stage]
+		if c == nil {
+			c = &coldStart{}
+			a.cold[stage] = c
+		}
+		c.add(o.Duration, a.cfg)
+	}
 	p.updated = a.cfg.Now()
 	var flush bool
 	if a.flushc != nil && !a.closed {

@@ -8,7 +8,10 @@
 // [Adaptive] keeps, per stage and domain, a sliding window of the
 // durations of the last successful attempts. Once a profile holds
 // MinSamples of them the budget is 1.5 × their p95, clamped to [Min, Max];
-// before that it is Default. Attempts that time out or fail are counted
+// before that it is Default, or with AdaptiveConfig.ColdStart twice the
+// p99 of every domain's recent successes, clamped to [Min, Default], so
+// that a hung endpoint on a new domain costs seconds rather than Default.
+// Attempts that time out or fail are counted
 // (success rate, stats) but never enter the window: their duration says
 // only "at least the budget", and learning from it would let a site that
 // hangs ratchet its own budget up. Escalation for slow sites comes from

@@ -181,3 +181,95 @@ func TestAdaptive_HungEndpointFigure(t *testing.T) {
 }
 
 func round2(f float64) float64 { return float64(int(f*100+0.5)) / 100 }
+
+// TestAdaptive_ColdStart: with ColdStart, a domain never seen gets twice
+// the p99 of what every domain answered in (within [Min, Default]) once
+// 50 successes were seen; without it, or before that, Default. Learned
+// domains keep their own budget.
+func TestAdaptive_ColdStart(t *testing.T) {
+	rec := func(a *timeout.Adaptive, n int, d time.Duration) {
+		for i := range n {
+			a.Record(timeout.StageFetch, fmt.Sprintf("https://site%d.example/", i%40), timeout.Outcome{Duration: d})
+		}
+	}
+	off, err := timeout.NewAdaptive(timeout.AdaptiveConfig{})
+	require.NoError(t, err)
+	rec(off, 200, 4*time.Second)
+	assert.Equal(t, 30*time.Second, off.Budget(timeout.StageFetch, "https://never.example/"), "off: Default")
+
+	on, err := timeout.NewAdaptive(timeout.AdaptiveConfig{ColdStart: true})
+	require.NoError(t, err)
+	rec(on, 49, 4*time.Second)
+	assert.Equal(t, 30*time.Second, on.Budget(timeout.StageFetch, "https://never.example/"), "before 50 successes: Default")
+	rec(on, 1, 4*time.Second)
+	assert.Equal(t, 8*time.Second, on.Budget(timeout.StageFetch, "https://never.example/"), "2 x p99")
+	assert.Equal(t, 30*time.Second, on.Budget(timeout.StageRender, "https://never.example/"), "per stage")
+	// A domain seen but not yet learned (a hung one, say) gets it too.
+	on.Record(timeout.StageFetch, "https://hung.example/", timeout.Outcome{Duration: 8 * time.Second, TimedOut: true})
+	assert.Equal(t, 8*time.Second, on.Budget(timeout.StageFetch, "https://hung.example/"))
+	// A learned domain keeps its own (p95 4 s x 1.5).
+	for range 5 {
+		on.Record(timeout.StageFetch, "https://learned.example/", timeout.Outcome{Duration: 4 * time.Second})
+	}
+	assert.Equal(t, 6*time.Second, on.Budget(timeout.StageFetch, "https://learned.example/"))
+
+	// Fast sites cannot pull it under Min; slow ones not over Default.
+	fast, _ := timeout.NewAdaptive(timeout.AdaptiveConfig{ColdStart: true})
+	rec(fast, 1000, 10*time.Millisecond)
+	assert.Equal(t, 5*time.Second, fast.Budget(timeout.StageFetch, "https://never.example/"))
+	slow, _ := timeout.NewAdaptive(timeout.AdaptiveConfig{ColdStart: true})
+	rec(slow, 100, 50*time.Second)
+	assert.Equal(t, 30*time.Second, slow.Budget(timeout.StageFetch, "https://never.example/"))
+}
+
+// TestAdaptive_ColdStartFigure measures, on a fake clock, a crawl of 300
+// domains never seen before (one page each, 30-2,000 ms) of which 30 hang:
+// the time spent on the hung ones with ColdStart and without.
+func TestAdaptive_ColdStartFigure(t *testing.T) {
+	run := func(cold bool) (hung time.Duration, failures int) {
+		a, err := timeout.NewAdaptive(timeout.AdaptiveConfig{ColdStart: cold})
+		require.NoError(t, err)
+		defer a.Close()
+		for i := range 300 {
+			u := fmt.Sprintf("https://domain%d.example/", i)
+			hangs := i%10 == 9
+			d := 30*time.Millisecond + time.Duration(i*37%1970)*time.Millisecond
+			t0 := time.Now()
+			err := timeout.Do(context.Background(), a, timeout.StageFetch, u, timeout.RetryOptions{Rand: half}, func(ctx context.Context) error {
+				if hangs {
+					<-ctx.Done()
+					return ctx.Err()
+				}
+				tm := time.NewTimer(d)
+				defer tm.Stop()
+				select {
+				case <-tm.C:
+					return nil
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			})
+			if hangs {
+				hung += time.Since(t0)
+			} else if err != nil {
+				failures++
+			}
+		}
+		return hung, failures
+	}
+	var withCold, without time.Duration
+	var failCold, fail int
+	synctest.Test(t, func(t *testing.T) { withCold, failCold = run(true) })
+	synctest.Test(t, func(t *testing.T) { without, fail = run(false) })
+	t.Logf("30 hung endpoints on new domains: cold start %s, default %s; page failures %d vs %d", withCold, without, failCold, fail)
+	assert.Zero(t, failCold)
+	assert.Zero(t, fail)
+	assert.Less(t, withCold, without)
+	testenv.Figure(t, "timeouts_cold_start",
+		"hung_requests", 30,
+		"hung_wait_cold_start_s", withCold.Seconds(),
+		"hung_wait_default_s", without.Seconds(),
+		"ratio", round2(without.Seconds()/withCold.Seconds()),
+		"page_failures_cold_start", failCold,
+		"page_failures_default", fail)
+}

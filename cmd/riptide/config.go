@@ -46,11 +46,12 @@ type fileConfig struct {
 		MemoryLimit   int64    `toml:"memory_limit_bytes"`
 	} `toml:"wasm"`
 	Timeouts struct {
-		Adaptive bool     `toml:"adaptive"`
-		Min      duration `toml:"min"`
-		Max      duration `toml:"max"`
-		Default  duration `toml:"default"`
-		Retries  int      `toml:"retries"`
+		Adaptive  bool     `toml:"adaptive"`
+		ColdStart bool     `toml:"cold_start"`
+		Min       duration `toml:"min"`
+		Max       duration `toml:"max"`
+		Default   duration `toml:"default"`
+		Retries   int      `toml:"retries"`
 	} `toml:"timeouts"`
 	Crawl struct {
 		Concurrency  int      `toml:"concurrency"`

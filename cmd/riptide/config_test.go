@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -86,4 +87,14 @@ func TestConfigErrors(t *testing.T) {
 			assert.Contains(t, errb.String(), tc.want)
 		})
 	}
+}
+
+func TestConfigAdaptiveTimeouts(t *testing.T) {
+	env := map[string]string{"RIPTIDE_TIMEOUTS_COLD_START": "true", "RIPTIDE_TIMEOUTS_MIN": "2s"}
+	lc, err := loadConfig(filepath.Join(t.TempDir(), "none.toml"), false, func(k string) string { return env[k] })
+	require.NoError(t, err)
+	ac := adaptiveConfig(lc, nil)
+	assert.True(t, ac.ColdStart)
+	assert.Equal(t, 2*time.Second, ac.Min)
+	assert.Equal(t, 30*time.Second, ac.Default)
 }

@@ -58,7 +58,6 @@ import (
 
 	"github.com/riptide-go/riptide"
 	"github.com/riptide-go/riptide/render/chromium"
-	"github.com/riptide-go/riptide/timeout"
 )
 
 // Exit codes.
@@ -168,11 +167,7 @@ func clientOptions(lc *loadedConfig) []riptide.Option {
 		MaxBrowserAge:        time.Duration(lc.Pool.MaxAge),
 	}))
 	if lc.Timeouts.Adaptive {
-		opts = append(opts, riptide.WithAdaptiveTimeouts(timeout.AdaptiveConfig{
-			Min:     time.Duration(lc.Timeouts.Min),
-			Max:     time.Duration(lc.Timeouts.Max),
-			Default: time.Duration(lc.Timeouts.Default),
-		}))
+		opts = append(opts, riptide.WithAdaptiveTimeouts(adaptiveConfig(lc, nil)))
 	}
 	if lc.Timeouts.Retries >= 0 {
 		opts = append(opts, riptide.WithRetries(lc.Timeouts.Retries))

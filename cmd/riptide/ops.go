@@ -65,13 +65,15 @@ func storeCommand(e env, args []string, name string, run func(lc *loadedConfig, 
 	return run(lc, db, asJSON)
 }
 
-// adaptiveConfig maps the [timeouts] section onto the adaptive policy.
+// adaptiveConfig maps the [timeouts] section onto the adaptive policy (a
+// nil db: the Client's own store).
 func adaptiveConfig(lc *loadedConfig, db *store.DB) timeout.AdaptiveConfig {
 	return timeout.AdaptiveConfig{
-		Min:     durationOf(lc.Timeouts.Min),
-		Max:     durationOf(lc.Timeouts.Max),
-		Default: durationOf(lc.Timeouts.Default),
-		Store:   db,
+		Min:       durationOf(lc.Timeouts.Min),
+		Max:       durationOf(lc.Timeouts.Max),
+		Default:   durationOf(lc.Timeouts.Default),
+		ColdStart: lc.Timeouts.ColdStart,
+		Store:     db,
 	}
 }
 
