@@ -66,6 +66,11 @@ type Config struct {
 	// well be on a private network). An http upstream must allow CONNECT
 	// to the destination's port, 80 included.
 	Upstream *url.URL
+	// GuardUpstream checks the upstream proxy's own address like a
+	// destination (guard, AllowPrivate, AllowHostPorts). Set it when the
+	// upstream comes from untrusted input, such as a request: otherwise a
+	// "proxy" on an internal address would be dialled unchecked.
+	GuardUpstream bool
 }
 
 // ParseUpstream checks an upstream proxy URL: http, https, socks5 or
@@ -208,6 +213,12 @@ func (p *Proxy) dial(ctx context.Context, addr string) (net.Conn, error) {
 		}
 		return p.dialUpstream(ctx, addr)
 	}
+	return p.dialDirect(ctx, addr)
+}
+
+// dialDirect connects to addr itself, through the guard unless addr is
+// allowed by AllowHostPorts.
+func (p *Proxy) dialDirect(ctx context.Context, addr string) (net.Conn, error) {
 	if p.allow[strings.ToLower(addr)] {
 		d := net.Dialer{Timeout: p.timeout()}
 		return d.DialContext(ctx, "tcp", addr)
@@ -405,7 +416,13 @@ func (p *Proxy) tunnelUpgrade(w http.ResponseWriter, resp *http.Response, up net
 // dialUpstream opens a connection to addr through the Upstream proxy.
 func (p *Proxy) dialUpstream(ctx context.Context, addr string) (net.Conn, error) {
 	u := p.cfg.Upstream
-	d := &net.Dialer{Timeout: p.timeout()}
+	d := dialFunc(func(ctx context.Context, network, addr string) (net.Conn, error) {
+		nd := net.Dialer{Timeout: p.timeout()}
+		return nd.DialContext(ctx, network, addr)
+	})
+	if p.cfg.GuardUpstream {
+		d = func(ctx context.Context, _, addr string) (net.Conn, error) { return p.dialDirect(ctx, addr) }
+	}
 	switch u.Scheme {
 	case "socks5", "socks5h":
 		var auth *proxy.Auth
@@ -419,6 +436,9 @@ func (p *Proxy) dialUpstream(ctx context.Context, addr string) (net.Conn, error)
 		}
 		c, err := sd.(proxy.ContextDialer).DialContext(ctx, "tcp", addr)
 		if err != nil {
+			if errors.Is(err, netguard.ErrBlocked) {
+				return nil, err
+			}
 			return nil, upstreamErr(err)
 		}
 		return c, nil
@@ -429,6 +449,9 @@ func (p *Proxy) dialUpstream(ctx context.Context, addr string) (net.Conn, error)
 	}
 	c, err := d.DialContext(ctx, "tcp", hostPort(u.Host, def))
 	if err != nil {
+		if errors.Is(err, netguard.ErrBlocked) {
+			return nil, err // the upstream's address is refused: a 403 like any destination
+		}
 		return nil, upstreamErr(err)
 	}
 	if u.Scheme == "https" {
@@ -482,3 +505,15 @@ type bufferedConn struct {
 }
 
 func (c *bufferedConn) Read(b []byte) (int, error) { return c.r.Read(b) }
+
+// dialFunc is a dial function usable as a proxy.Dialer and
+// proxy.ContextDialer.
+type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+func (f dialFunc) Dial(network, addr string) (net.Conn, error) {
+	return f(context.Background(), network, addr)
+}
+
+func (f dialFunc) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	return f(ctx, network, addr)
+}

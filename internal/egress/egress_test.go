@@ -326,3 +326,34 @@ func TestParseUpstream(t *testing.T) {
 		assert.Error(t, err, bad)
 	}
 }
+
+// TestGuardUpstream: an upstream from untrusted input is itself checked:
+// one on a private address is refused (403, never dialled) unless allowed.
+func TestGuardUpstream(t *testing.T) {
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
+	defer target.Close()
+	tgt, _ := url.Parse(target.URL)
+	sentinel := testenv.NewSentinel(t, "")
+	for _, scheme := range []string{"http", "socks5"} {
+		uu, err := ParseUpstream(scheme + "://" + sentinel.Addr())
+		require.NoError(t, err)
+		p := start(t, Config{Upstream: uu, GuardUpstream: true, AllowHostPorts: []string{tgt.Host}})
+		resp, err := client(p).Get(target.URL)
+		require.NoError(t, err, scheme)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusForbidden, resp.StatusCode, scheme)
+		assert.Equal(t, "1", resp.Header.Get(RefusedHeader), scheme)
+	}
+	assert.Zero(t, sentinel.Hits(), "the private upstream was never dialled")
+
+	// Allowed explicitly, it is used.
+	up := testenv.NewProxy(t, "", "")
+	uu, err := ParseUpstream(up.URL())
+	require.NoError(t, err)
+	p := start(t, Config{Upstream: uu, GuardUpstream: true, AllowHostPorts: []string{tgt.Host, up.Addr()}})
+	resp, err := client(p).Get(target.URL)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, []string{tgt.Host}, up.Destinations())
+}

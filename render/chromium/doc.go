@@ -41,7 +41,10 @@
 // goes through an in-process proxy chained to that upstream (one per
 // distinct proxy URL, kept while in use); it needs the default
 // (incognito) isolation and no session, since warm tabs and sessions
-// share a context.
+// share a context. A request is input, so its proxy's own address must
+// pass the guard like any destination (Config.Proxy is trusted as
+// configuration): a "proxy" on an internal address is never dialled
+// unless AllowPrivateNetworks or AllowHostPorts allows it.
 //
 // # Isolation and cost
 //

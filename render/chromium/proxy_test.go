@@ -22,8 +22,14 @@ func TestRequestProxy(t *testing.T) {
 	host := strings.TrimPrefix(srv.URL, "http://")
 	direct := site(t, map[string]any{"/": `<!doctype html><p>direct</p>`})
 	up := testenv.NewProxy(t, "user", "pw")
-	r := newTestRenderer(t, Config{}, srv, direct)
+	// A request's proxy is input: it must pass the guard like a page.
+	r := newTestRenderer(t, Config{AllowHostPorts: []string{up.Addr()}}, srv, direct)
 	ctx := context.Background()
+
+	sentinel := testenv.NewSentinel(t, "")
+	_, _ = r.Render(ctx, &render.Request{URL: srv.URL + "/", Proxy: "http://" + sentinel.Addr(), Timeouts: render.Timeouts{Total: 5 * time.Second}})
+	_, _ = r.Render(ctx, &render.Request{URL: srv.URL + "/", Proxy: "socks5://" + sentinel.Addr(), Timeouts: render.Timeouts{Total: 5 * time.Second}})
+	assert.Zero(t, sentinel.Hits(), "a request's proxy on a private address is never dialled")
 
 	resp, err := r.Render(ctx, &render.Request{URL: srv.URL + "/", Proxy: up.URL()})
 	require.NoError(t, err)

@@ -76,7 +76,10 @@ type Config struct {
 	// https or socks5 URL; credentials allowed and never logged): the
 	// egress proxy checks each destination, then chains through it. The
 	// upstream resolves names again, so it must enforce its own egress
-	// policy. A request's own Proxy overrides it for that render.
+	// policy. A request's own Proxy overrides it for that render; since
+	// requests are input, a request's proxy must itself pass the guard
+	// (AllowPrivateNetworks, AllowHostPorts), where Config.Proxy is
+	// trusted.
 	Proxy string
 
 	// Store persists session cookies (bucket "render_sessions") and
@@ -222,7 +225,7 @@ func New(cfg Config) (*Renderer, error) {
 	r := &Renderer{cfg: cfg, wake: make(chan struct{}), sessions: map[string]*session{}}
 	r.lifeCtx, r.lifeCancel = context.WithCancel(context.Background())
 	if !cfg.NoEgressProxy || cfg.Proxy != "" {
-		r.proxy, err = r.startEgress(cfg.Proxy)
+		r.proxy, err = r.startEgress(cfg.Proxy, false)
 		if err != nil {
 			return nil, err
 		}
@@ -231,13 +234,15 @@ func New(cfg Config) (*Renderer, error) {
 }
 
 // startEgress starts an egress proxy with the renderer's policy, chained
-// through upstream when it is not empty. Without the guard
-// (NoEgressProxy) it only chains.
-func (r *Renderer) startEgress(upstream string) (*egress.Proxy, error) {
+// through upstream when it is not empty; guardUpstream (for a request's
+// own proxy, which is input) checks the upstream's address too. Without
+// the guard (NoEgressProxy) it only chains.
+func (r *Renderer) startEgress(upstream string, guardUpstream bool) (*egress.Proxy, error) {
 	ec := egress.Config{
 		AllowPrivate:   r.cfg.AllowPrivateNetworks || r.cfg.NoEgressProxy,
 		AllowHostPorts: r.cfg.AllowHostPorts,
 		Logger:         r.cfg.Logger,
+		GuardUpstream:  guardUpstream,
 	}
 	if upstream != "" {
 		u, err := egress.ParseUpstream(upstream)

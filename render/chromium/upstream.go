@@ -39,7 +39,7 @@ func (r *Renderer) acquireUpstream(proxyURL string) (*egress.Proxy, func(), erro
 		if len(r.upstreams) >= maxUpstreams {
 			r.evictUpstreamLocked()
 		}
-		p, err := r.startEgress(proxyURL)
+		p, err := r.startEgress(proxyURL, true)
 		if err != nil {
 			return nil, nil, err
 		}
