@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // Renderer renders one page in a browser.
@@ -180,6 +182,9 @@ func (r *Request) Validate() error {
 	}
 	if u.Host == "" {
 		return fmt.Errorf("%w: url has no host", ErrInvalidRequest)
+	}
+	if strings.ContainsFunc(r.SessionID, unicode.IsControl) || len(r.SessionID) > 256 {
+		return fmt.Errorf("%w: session id has control characters or is longer than 256 bytes", ErrInvalidRequest)
 	}
 	switch r.Isolation {
 	case IsolationDefault, IsolationWarmTab, IsolationFreshTab, IsolationIncognito:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,6 +59,9 @@ func TestRequestValidate(t *testing.T) {
 		{URL: "http:///nohost"},
 		{URL: "http://example.com/", Isolation: "shared"},
 		{URL: "http://example.com/", Screenshot: &render.ScreenshotSpec{Format: "gif"}},
+		{URL: "http://example.com/", SessionID: "a\x00b"},
+		{URL: "http://example.com/", SessionID: "line\nbreak"},
+		{URL: "http://example.com/", SessionID: strings.Repeat("s", 257)},
 	} {
 		assert.ErrorIs(t, bad.Validate(), render.ErrInvalidRequest)
 	}
