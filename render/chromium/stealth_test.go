@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -35,10 +36,17 @@ type probe struct {
 }
 
 func TestStealth(t *testing.T) {
+	// The handler runs on the server's goroutines, and the browser may
+	// still ask for /favicon.ico after a render returned.
+	var uaMu sync.Mutex
 	var gotUA string
 	s := site(t, map[string]any{
 		"/": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			gotUA = r.UserAgent()
+			if r.URL.Path == "/" {
+				uaMu.Lock()
+				gotUA = r.UserAgent()
+				uaMu.Unlock()
+			}
 			w.Header().Set("Content-Type", "text/html")
 			_, _ = w.Write([]byte(`<!doctype html><p>probe</p>`))
 		}),
@@ -59,7 +67,9 @@ func TestStealth(t *testing.T) {
 	p := run(true)
 	assert.False(t, p.Webdriver)
 	assert.NotContains(t, p.UA, "Headless")
+	uaMu.Lock()
 	assert.NotContains(t, gotUA, "Headless", "the header matches navigator.userAgent")
+	uaMu.Unlock()
 	assert.Equal(t, []string{"en-US", "en"}, p.Languages)
 	assert.Equal(t, "Linux x86_64", p.Platform)
 	assert.Equal(t, "Europe/Berlin", p.TZ)
