@@ -1,8 +1,11 @@
 package interrupt_test
 
-// A small WebAssembly encoder for the test modules: wasmbin covers only
-// the sections the engine's fixtures need, and these tests also need
-// tables, globals, element segments, the start function and names.
+import "github.com/riptide-go/riptide/extract/wasm/internal/wasmbin"
+
+// A small WebAssembly encoder for the test modules. LEB128 comes from
+// wasmbin, which assembles only the sections the engine's fixtures need;
+// these tests also need tables, globals, element segments, the start
+// function and names.
 
 // Value types and other bytes of the binary format.
 const (
@@ -43,7 +46,7 @@ func (m *mod) bytes() []byte {
 		if len(items) == 0 {
 			return
 		}
-		s := leb(nil, uint32(len(items)))
+		s := wasmbin.U32(nil, uint32(len(items)))
 		for _, it := range items {
 			s = append(s, it...)
 		}
@@ -52,9 +55,9 @@ func (m *mod) bytes() []byte {
 	vec(1, m.types)
 	vec(2, m.imports)
 	if len(m.funcs) > 0 {
-		s := leb(nil, uint32(len(m.funcs)))
+		s := wasmbin.U32(nil, uint32(len(m.funcs)))
 		for _, t := range m.funcs {
-			s = leb(s, t)
+			s = wasmbin.U32(s, t)
 		}
 		out = sect(out, 3, s)
 	}
@@ -63,16 +66,16 @@ func (m *mod) bytes() []byte {
 	vec(6, m.globals)
 	vec(7, m.exports)
 	if m.start >= 0 {
-		out = sect(out, 8, leb(nil, uint32(m.start)))
+		out = sect(out, 8, wasmbin.U32(nil, uint32(m.start)))
 	}
 	vec(9, m.elems)
 	if m.dataCount {
-		out = sect(out, 12, leb(nil, uint32(len(m.datas))))
+		out = sect(out, 12, wasmbin.U32(nil, uint32(len(m.datas))))
 	}
 	if len(m.codes) > 0 {
-		s := leb(nil, uint32(len(m.codes)))
+		s := wasmbin.U32(nil, uint32(len(m.codes)))
 		for _, c := range m.codes {
-			s = leb(s, uint32(len(c)))
+			s = wasmbin.U32(s, uint32(len(c)))
 			s = append(s, c...)
 		}
 		out = sect(out, 10, s)
@@ -95,30 +98,11 @@ func (m *mod) fn(typ uint32, locals []byte, code ...[]byte) uint32 {
 
 func sect(out []byte, id byte, content []byte) []byte {
 	out = append(out, id)
-	out = leb(out, uint32(len(content)))
+	out = wasmbin.U32(out, uint32(len(content)))
 	return append(out, content...)
 }
 
-func leb(b []byte, v uint32) []byte {
-	for v >= 0x80 {
-		b = append(b, byte(v)|0x80)
-		v >>= 7
-	}
-	return append(b, byte(v))
-}
-
-func sleb(b []byte, v int64) []byte {
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0) {
-			return append(b, c)
-		}
-		b = append(b, c|0x80)
-	}
-}
-
-func str(b []byte, s string) []byte { return append(leb(b, uint32(len(s))), s...) }
+func str(b []byte, s string) []byte { return append(wasmbin.U32(b, uint32(len(s))), s...) }
 
 func cat(parts ...[]byte) []byte {
 	var b []byte
@@ -131,7 +115,7 @@ func cat(parts ...[]byte) []byte {
 // body encodes a function body: locals, one per value type, then code and
 // the final end.
 func body(locals []byte, code ...[]byte) []byte {
-	b := leb(nil, uint32(len(locals)))
+	b := wasmbin.U32(nil, uint32(len(locals)))
 	for _, t := range locals {
 		b = append(b, 1, t)
 	}
@@ -141,14 +125,14 @@ func body(locals []byte, code ...[]byte) []byte {
 // Entries.
 
 func functype(params, results []byte) []byte {
-	b := leb([]byte{0x60}, uint32(len(params)))
+	b := wasmbin.U32([]byte{0x60}, uint32(len(params)))
 	b = append(b, params...)
-	b = leb(b, uint32(len(results)))
+	b = wasmbin.U32(b, uint32(len(results)))
 	return append(b, results...)
 }
 
 func importFunc(module, name string, typ uint32) []byte {
-	return leb(append(str(str(nil, module), name), kFunc), typ)
+	return wasmbin.U32(append(str(str(nil, module), name), kFunc), typ)
 }
 
 func importGlobal(module, name string, t byte, mutable bool) []byte {
@@ -156,16 +140,16 @@ func importGlobal(module, name string, t byte, mutable bool) []byte {
 }
 
 func export(name string, kind byte, idx uint32) []byte {
-	return leb(append(str(nil, name), kind), idx)
+	return wasmbin.U32(append(str(nil, name), kind), idx)
 }
 
 func global(t byte, mutable bool, init ...[]byte) []byte {
 	return append(append([]byte{t, b2i(mutable)}, cat(init...)...), 0x0b)
 }
 
-func table(min uint32) []byte { return leb([]byte{funcref, 0x00}, min) }
+func table(min uint32) []byte { return wasmbin.U32([]byte{funcref, 0x00}, min) }
 
-func memory(min uint32) []byte { return leb([]byte{0x00}, min) }
+func memory(min uint32) []byte { return wasmbin.U32([]byte{0x00}, min) }
 
 func b2i(b bool) byte {
 	if b {
@@ -181,28 +165,28 @@ func customSection(name string, content []byte) []byte {
 
 // Instructions.
 
-func i32c(v int32) []byte  { return sleb([]byte{0x41}, int64(v)) }
-func i64c(v int64) []byte  { return sleb([]byte{0x42}, v) }
-func get(i uint32) []byte  { return leb([]byte{0x20}, i) }
-func set(i uint32) []byte  { return leb([]byte{0x21}, i) }
-func tee(i uint32) []byte  { return leb([]byte{0x22}, i) }
-func gget(i uint32) []byte { return leb([]byte{0x23}, i) }
-func gset(i uint32) []byte { return leb([]byte{0x24}, i) }
-func call(f uint32) []byte { return leb([]byte{0x10}, f) }
-func br(l uint32) []byte   { return leb([]byte{0x0c}, l) }
-func brIf(l uint32) []byte { return leb([]byte{0x0d}, l) }
+func i32c(v int32) []byte  { return wasmbin.S64([]byte{0x41}, int64(v)) }
+func i64c(v int64) []byte  { return wasmbin.S64([]byte{0x42}, v) }
+func get(i uint32) []byte  { return wasmbin.U32([]byte{0x20}, i) }
+func set(i uint32) []byte  { return wasmbin.U32([]byte{0x21}, i) }
+func tee(i uint32) []byte  { return wasmbin.U32([]byte{0x22}, i) }
+func gget(i uint32) []byte { return wasmbin.U32([]byte{0x23}, i) }
+func gset(i uint32) []byte { return wasmbin.U32([]byte{0x24}, i) }
+func call(f uint32) []byte { return wasmbin.U32([]byte{0x10}, f) }
+func br(l uint32) []byte   { return wasmbin.U32([]byte{0x0c}, l) }
+func brIf(l uint32) []byte { return wasmbin.U32([]byte{0x0d}, l) }
 func refFunc(f uint32) []byte {
-	return leb([]byte{0xd2}, f)
+	return wasmbin.U32([]byte{0xd2}, f)
 }
-func callIndirect(typ, tbl uint32) []byte { return leb(leb([]byte{0x11}, typ), tbl) }
-func returnCall(f uint32) []byte          { return leb([]byte{0x12}, f) }
+func callIndirect(typ, tbl uint32) []byte { return wasmbin.U32(wasmbin.U32([]byte{0x11}, typ), tbl) }
+func returnCall(f uint32) []byte          { return wasmbin.U32([]byte{0x12}, f) }
 func returnCallIndirect(typ, tbl uint32) []byte {
-	return leb(leb([]byte{0x13}, typ), tbl)
+	return wasmbin.U32(wasmbin.U32([]byte{0x13}, typ), tbl)
 }
 func fc(sub uint32, imm ...uint32) []byte {
-	b := leb([]byte{0xfc}, sub)
+	b := wasmbin.U32([]byte{0xfc}, sub)
 	for _, v := range imm {
-		b = leb(b, v)
+		b = wasmbin.U32(b, v)
 	}
 	return b
 }

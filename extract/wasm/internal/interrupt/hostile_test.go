@@ -2,6 +2,7 @@ package interrupt_test
 
 import (
 	"errors"
+	"github.com/riptide-go/riptide/extract/wasm/internal/wasmbin"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -69,13 +70,13 @@ func bad() []struct {
 		{"export of global out of range", edit(func(m *mod) { m.exports = [][]byte{export("g", kGlobal, 1)} }), interrupt.ErrInvalid},
 		{"start out of range", edit(func(m *mod) { m.start = 1 }), interrupt.ErrInvalid},
 		{"element function out of range", edit(func(m *mod) {
-			m.elems = [][]byte{cat([]byte{0}, i32c(0), end, leb(nil, 1), leb(nil, 1))}
+			m.elems = [][]byte{cat([]byte{0}, i32c(0), end, wasmbin.U32(nil, 1), wasmbin.U32(nil, 1))}
 		}), interrupt.ErrInvalid},
 		{"element ref.func out of range", edit(func(m *mod) {
-			m.elems = [][]byte{cat([]byte{5, funcref}, leb(nil, 1), refFunc(1), end)}
+			m.elems = [][]byte{cat([]byte{5, funcref}, wasmbin.U32(nil, 1), refFunc(1), end)}
 		}), interrupt.ErrInvalid},
 		{"element offset global out of range", edit(func(m *mod) {
-			m.elems = [][]byte{cat([]byte{0}, gget(1), end, leb(nil, 0))}
+			m.elems = [][]byte{cat([]byte{0}, gget(1), end, wasmbin.U32(nil, 0))}
 		}), interrupt.ErrInvalid},
 		{"global ref.func out of range", edit(func(m *mod) { m.globals = append(m.globals, global(funcref, false, refFunc(1))) }), interrupt.ErrInvalid},
 		{"global initialiser out of range", edit(func(m *mod) { m.globals = append(m.globals, global(i32, false, gget(2))) }), interrupt.ErrInvalid},
@@ -83,10 +84,10 @@ func bad() []struct {
 			m.datas = [][]byte{cat([]byte{0}, gget(1), end, str(nil, "x"))}
 		}), interrupt.ErrInvalid},
 		{"function name out of range", edit(func(m *mod) {
-			m.custom = [][]byte{customSection("name", cat([]byte{1, 4}, leb(nil, 1), leb(nil, 1), str(nil, "f")))}
+			m.custom = [][]byte{customSection("name", cat([]byte{1, 4}, wasmbin.U32(nil, 1), wasmbin.U32(nil, 1), str(nil, "f")))}
 		}), interrupt.ErrInvalid},
 		{"local names out of range", edit(func(m *mod) {
-			m.custom = [][]byte{customSection("name", cat([]byte{2, 3}, leb(nil, 1), leb(nil, 1), leb(nil, 0)))}
+			m.custom = [][]byte{customSection("name", cat([]byte{2, 3}, wasmbin.U32(nil, 1), wasmbin.U32(nil, 1), wasmbin.U32(nil, 0)))}
 		}), interrupt.ErrInvalid},
 		{"already imports riptide_interrupt", edit(func(m *mod) {
 			m.imports = [][]byte{importGlobal(interrupt.ImportModule, "fuel", i32, true)}
@@ -155,14 +156,14 @@ func TestInRange(t *testing.T) {
 		{"call", withBody(call(0))},
 		{"ref.func", edit(func(m *mod) {
 			m.codes[0] = body(nil, refFunc(0), drop)
-			m.elems = [][]byte{cat([]byte{3, 0}, leb(nil, 1), leb(nil, 0))}
+			m.elems = [][]byte{cat([]byte{3, 0}, wasmbin.U32(nil, 1), wasmbin.U32(nil, 0))}
 		})},
 		{"call_indirect", withBody(i32c(0), i32c(0), callIndirect(1, 0), drop)},
 		{"block type", withBody(i32c(0), []byte{0x02, 0x01}, end, drop)},
 		{"export", edit(func(m *mod) { m.exports = [][]byte{export("f", kFunc, 0), export("g", kGlobal, 0)} })},
 		{"start", edit(func(m *mod) { m.start = 0 })},
 		{"function name", edit(func(m *mod) {
-			m.custom = [][]byte{customSection("name", cat([]byte{1, 4}, leb(nil, 1), leb(nil, 0), str(nil, "f")))}
+			m.custom = [][]byte{customSection("name", cat([]byte{1, 4}, wasmbin.U32(nil, 1), wasmbin.U32(nil, 0), str(nil, "f")))}
 		})},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

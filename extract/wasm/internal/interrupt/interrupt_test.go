@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/riptide-go/riptide/extract/wasm/internal/wasmbin"
 	"math"
 	"strings"
 	"testing"
@@ -342,7 +343,7 @@ func tailCallModule() []byte {
 	m.fn(0, nil, // 2: down2, through the table
 		get(0), i32Eqz, ifElse(void, cat(i32c(7), ret), nil),
 		get(0), i32c(1), i32Sub, i32c(0), returnCallIndirect(0, 0))
-	m.elems = [][]byte{cat([]byte{0}, i32c(0), end, leb(nil, 1), leb(nil, 2))}
+	m.elems = [][]byte{cat([]byte{0}, i32c(0), end, wasmbin.U32(nil, 1), wasmbin.U32(nil, 2))}
 	m.exports = [][]byte{export("down", kFunc, 1), export("down2", kFunc, 2)}
 	return m.bytes()
 }
@@ -370,14 +371,14 @@ func elementModule() []byte {
 	at := 1 + m.fn(1, nil, get(0), callIndirect(0, 0))
 	refExpr := func(f uint32) []byte { return cat(refFunc(f), end) }
 	m.elems = [][]byte{
-		cat([]byte{0}, i32c(0), end, leb(nil, 1), leb(nil, c[0])),
-		cat([]byte{2, 0}, i32c(1), end, []byte{0}, leb(nil, 1), leb(nil, c[1])),
-		cat([]byte{4}, i32c(2), end, leb(nil, 1), refExpr(c[2])),
-		cat([]byte{6, 0}, i32c(3), end, []byte{funcref}, leb(nil, 2), refExpr(c[3]), refExpr(c[4])),
-		cat([]byte{1, 0}, leb(nil, 1), leb(nil, c[5])),
-		cat([]byte{5, funcref}, leb(nil, 2), refExpr(c[6]), []byte{0xd0, funcref, 0x0b}),
-		cat([]byte{3, 0}, leb(nil, 1), leb(nil, c[7])),
-		cat([]byte{7, funcref}, leb(nil, 1), refExpr(c[6])),
+		cat([]byte{0}, i32c(0), end, wasmbin.U32(nil, 1), wasmbin.U32(nil, c[0])),
+		cat([]byte{2, 0}, i32c(1), end, []byte{0}, wasmbin.U32(nil, 1), wasmbin.U32(nil, c[1])),
+		cat([]byte{4}, i32c(2), end, wasmbin.U32(nil, 1), refExpr(c[2])),
+		cat([]byte{6, 0}, i32c(3), end, []byte{funcref}, wasmbin.U32(nil, 2), refExpr(c[3]), refExpr(c[4])),
+		cat([]byte{1, 0}, wasmbin.U32(nil, 1), wasmbin.U32(nil, c[5])),
+		cat([]byte{5, funcref}, wasmbin.U32(nil, 2), refExpr(c[6]), []byte{0xd0, funcref, 0x0b}),
+		cat([]byte{3, 0}, wasmbin.U32(nil, 1), wasmbin.U32(nil, c[7])),
+		cat([]byte{7, funcref}, wasmbin.U32(nil, 1), refExpr(c[6])),
 	}
 	m.exports = [][]byte{export("init", kFunc, init), export("at", kFunc, at)}
 	return m.bytes()
@@ -422,7 +423,7 @@ func globalsModule() []byte {
 }
 
 // producers is a custom section that Instrument keeps as it is.
-var producers = customSection("producers", str(leb(nil, 1), "language"))
+var producers = customSection("producers", str(wasmbin.U32(nil, 1), "language"))
 
 func namedModule() []byte {
 	m := newMod()
@@ -430,12 +431,14 @@ func namedModule() []byte {
 	m.imports = [][]byte{importFunc("env", "add1", 0)}
 	double := 1 + m.fn(0, nil, get(0), get(0), i32Add)
 	m.exports = [][]byte{export("double", kFunc, double), export("add1", kFunc, 0)}
-	sub := func(id byte, content []byte) []byte { return cat([]byte{id}, leb(nil, uint32(len(content))), content) }
+	sub := func(id byte, content []byte) []byte {
+		return cat([]byte{id}, wasmbin.U32(nil, uint32(len(content))), content)
+	}
 	names := cat(
 		sub(0, str(nil, "named")),
-		sub(1, cat(leb(nil, 2), leb(nil, 0), str(nil, "add1"), leb(nil, double), str(nil, "double"))),
-		sub(2, cat(leb(nil, 1), leb(nil, double), leb(nil, 1), leb(nil, 0), str(nil, "x"))),
-		sub(4, cat(leb(nil, 1), leb(nil, 0), str(nil, "typename"))),
+		sub(1, cat(wasmbin.U32(nil, 2), wasmbin.U32(nil, 0), str(nil, "add1"), wasmbin.U32(nil, double), str(nil, "double"))),
+		sub(2, cat(wasmbin.U32(nil, 1), wasmbin.U32(nil, double), wasmbin.U32(nil, 1), wasmbin.U32(nil, 0), str(nil, "x"))),
+		sub(4, cat(wasmbin.U32(nil, 1), wasmbin.U32(nil, 0), str(nil, "typename"))),
 	)
 	m.custom = [][]byte{producers, customSection("name", names)}
 	return m.bytes()
@@ -521,7 +524,7 @@ func fibModule() []byte {
 	}
 	a := 1 + m.fn(0, nil, fib(cat(i32c(0), callIndirect(0, 0))))
 	b := 1 + m.fn(0, nil, fib(call(a)))
-	m.elems = [][]byte{cat([]byte{0}, i32c(0), end, leb(nil, 1), leb(nil, b))}
+	m.elems = [][]byte{cat([]byte{0}, i32c(0), end, wasmbin.U32(nil, 1), wasmbin.U32(nil, b))}
 	m.exports = [][]byte{export("fib", kFunc, a)}
 	return m.bytes()
 }
