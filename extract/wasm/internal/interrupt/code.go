@@ -1,6 +1,10 @@
 package interrupt
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/riptide-go/riptide/extract/wasm/internal/leb128"
+)
 
 // Immediate kinds of the one-byte opcodes. The zero value marks an opcode
 // the rewriter does not know.
@@ -83,7 +87,7 @@ func (r *rewriter) codeSection(s section) error {
 		return fmt.Errorf("%w: %d function bodies for %d functions", ErrInvalid, n, r.definedFuncs)
 	}
 	sp := r.begin(s, (s.end-s.start)/8)
-	r.out = appendU32(r.out, n)
+	r.out = leb128.AppendU32(r.out, n)
 	for i := uint32(0); i < n; i++ {
 		size := rd.u32()
 		if rd.ok() && int64(size) > int64(len(rd.b)-rd.p) {
@@ -209,7 +213,7 @@ func (r *rewriter) body(start, end int) error {
 			}
 			if f >= r.funcImports {
 				out = append(out, b[copied:at+1]...)
-				out = appendU32(out, f+1)
+				out = leb128.AppendU32(out, f+1)
 				copied = p
 			}
 		case immBlock, immLoop:

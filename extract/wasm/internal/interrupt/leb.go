@@ -78,27 +78,6 @@ func s33(b []byte, p int) (int64, int, bool) {
 	return v, end, true
 }
 
-// appendU32 appends v in minimal unsigned LEB128.
-func appendU32(b []byte, v uint32) []byte {
-	for v >= 0x80 {
-		b = append(b, byte(v)|0x80)
-		v >>= 7
-	}
-	return append(b, byte(v))
-}
-
-// appendSigned appends v in minimal signed LEB128.
-func appendSigned(b []byte, v int64) []byte {
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0) {
-			return append(b, c)
-		}
-		b = append(b, c|0x80)
-	}
-}
-
 // putU32 writes v in unsigned LEB128 over exactly len(b) bytes, which must
 // be lebLen(v).
 func putU32(b []byte, v uint32) {

@@ -2,6 +2,7 @@ package interrupt
 
 import (
 	"fmt"
+	"github.com/riptide-go/riptide/extract/wasm/internal/leb128"
 	"math"
 )
 
@@ -25,14 +26,14 @@ func newRewriter(m *module) *rewriter {
 
 	g, f := m.globals, m.funcImports
 	c := make([]byte, 0, 32)
-	c = appendU32(append(c, 0x23), g)     // global.get G
-	c = append(c, 0x45, 0x04, blockEmpty) // i32.eqz; if
-	c = appendU32(append(c, 0x10), f)     //   call F
-	c = appendU32(append(c, 0x24), g)     //   global.set G
-	c = append(c, 0x0b)                   // end
-	c = appendU32(append(c, 0x23), g)     // global.get G
-	c = append(c, 0x41, 0x01, 0x6b)       // i32.const 1; i32.sub
-	c = appendU32(append(c, 0x24), g)     // global.set G
+	c = leb128.AppendU32(append(c, 0x23), g) // global.get G
+	c = append(c, 0x45, 0x04, blockEmpty)    // i32.eqz; if
+	c = leb128.AppendU32(append(c, 0x10), f) //   call F
+	c = leb128.AppendU32(append(c, 0x24), g) //   global.set G
+	c = append(c, 0x0b)                      // end
+	c = leb128.AppendU32(append(c, 0x23), g) // global.get G
+	c = append(c, 0x41, 0x01, 0x6b)          // i32.const 1; i32.sub
+	c = leb128.AppendU32(append(c, 0x24), g) // global.set G
 	r.check = c
 	return r
 }
@@ -167,17 +168,17 @@ func (r *rewriter) appendCheckType() {
 }
 
 func (r *rewriter) appendCheckImport() {
-	r.out = appendU32(r.out, uint32(len(ImportModule)))
+	r.out = leb128.AppendU32(r.out, uint32(len(ImportModule)))
 	r.out = append(r.out, ImportModule...)
-	r.out = appendU32(r.out, uint32(len(ImportName)))
+	r.out = leb128.AppendU32(r.out, uint32(len(ImportName)))
 	r.out = append(r.out, ImportName...)
 	r.out = append(r.out, kindFunc)
-	r.out = appendU32(r.out, r.checkType)
+	r.out = leb128.AppendU32(r.out, r.checkType)
 }
 
 func (r *rewriter) appendFuel() {
 	r.out = append(r.out, typeI32, 1, 0x41) // mutable i32 = i32.const Interval
-	r.out = appendSigned(r.out, Interval)
+	r.out = leb128.AppendS64(r.out, Interval)
 	r.out = append(r.out, 0x0b)
 }
 
@@ -201,7 +202,7 @@ func (r *rewriter) copyFrom(rd *reader, a int) {
 // vecPlusOne reads a vector length and appends it increased by one.
 func (r *rewriter) vecPlusOne(rd *reader) uint32 {
 	n := rd.count()
-	r.out = appendU32(r.out, n+1)
+	r.out = leb128.AppendU32(r.out, n+1)
 	return n
 }
 
@@ -209,7 +210,7 @@ func (r *rewriter) typeSection(s section) error {
 	rd := r.sectionReader(s)
 	sp := r.begin(s, 4)
 	rd.count()
-	r.out = appendU32(r.out, r.types+1)
+	r.out = leb128.AppendU32(r.out, r.types+1)
 	r.out = append(r.out, r.in[rd.p:s.end]...) // checked by scan
 	r.appendCheckType()
 	return r.close(sp)
@@ -219,7 +220,7 @@ func (r *rewriter) importSection(s section) error {
 	rd := r.sectionReader(s)
 	sp := r.begin(s, 32)
 	rd.count()
-	r.out = appendU32(r.out, r.imports+1)
+	r.out = leb128.AppendU32(r.out, r.imports+1)
 	r.out = append(r.out, r.in[rd.p:s.end]...) // checked by scan
 	r.appendCheckImport()
 	return r.close(sp)
@@ -281,7 +282,7 @@ func (r *rewriter) exportSection(s section) error {
 	rd := r.sectionReader(s)
 	sp := r.begin(s, 0)
 	n := rd.count()
-	r.out = appendU32(r.out, n)
+	r.out = leb128.AppendU32(r.out, n)
 	for i := uint32(0); i < n && rd.ok(); i++ {
 		a := rd.p
 		rd.bytes()
@@ -338,13 +339,13 @@ func (r *rewriter) funcIndex(rd *reader) {
 	if f >= r.funcImports {
 		f++
 	}
-	r.out = appendU32(r.out, f)
+	r.out = leb128.AppendU32(r.out, f)
 }
 
 // funcIndices reads a vector of function indices and appends it shifted.
 func (r *rewriter) funcIndices(rd *reader) {
 	n := rd.count()
-	r.out = appendU32(r.out, n)
+	r.out = leb128.AppendU32(r.out, n)
 	for i := uint32(0); i < n && rd.ok(); i++ {
 		r.funcIndex(rd)
 	}
@@ -408,7 +409,7 @@ func (r *rewriter) elementSection(s section) error {
 	rd := r.sectionReader(s)
 	sp := r.begin(s, 0)
 	n := rd.count()
-	r.out = appendU32(r.out, n)
+	r.out = leb128.AppendU32(r.out, n)
 	for i := uint32(0); i < n && rd.ok(); i++ {
 		a := rd.p
 		flags := rd.u32()
@@ -438,7 +439,7 @@ func (r *rewriter) elementSection(s section) error {
 			continue
 		}
 		m := rd.count()
-		r.out = appendU32(r.out, m)
+		r.out = leb128.AppendU32(r.out, m)
 		for j := uint32(0); j < m && rd.ok(); j++ {
 			r.constExpr(rd, true)
 		}
@@ -541,7 +542,7 @@ func (r *rewriter) custom(s section) error {
 // naming the added import.
 func (r *rewriter) functionNames(rd *reader) {
 	n := rd.count()
-	r.out = appendU32(r.out, n+1)
+	r.out = leb128.AppendU32(r.out, n+1)
 	named := false
 	for i := uint32(0); i < n && rd.ok(); i++ {
 		f := rd.u32()
@@ -561,7 +562,7 @@ func (r *rewriter) functionNames(rd *reader) {
 			}
 			f++
 		}
-		r.out = appendU32(r.out, f)
+		r.out = leb128.AppendU32(r.out, f)
 		r.copyFrom(rd, a)
 	}
 	if !named {
@@ -570,8 +571,8 @@ func (r *rewriter) functionNames(rd *reader) {
 }
 
 func (r *rewriter) appendCheckName() {
-	r.out = appendU32(r.out, r.funcImports)
-	r.out = appendU32(r.out, uint32(len(checkName)))
+	r.out = leb128.AppendU32(r.out, r.funcImports)
+	r.out = leb128.AppendU32(r.out, uint32(len(checkName)))
 	r.out = append(r.out, checkName...)
 }
 
@@ -579,7 +580,7 @@ func (r *rewriter) appendCheckName() {
 // names, shifting the function indices.
 func (r *rewriter) localNames(rd *reader) {
 	n := rd.count()
-	r.out = appendU32(r.out, n)
+	r.out = leb128.AppendU32(r.out, n)
 	for i := uint32(0); i < n && rd.ok(); i++ {
 		r.funcIndex(rd)
 		a := rd.p

@@ -4,6 +4,8 @@
 // data) and a handful of instructions.
 package wasmbin
 
+import "github.com/riptide-go/riptide/extract/wasm/internal/leb128"
+
 // Value types.
 const (
 	I32 byte = 0x7f
@@ -157,29 +159,10 @@ func name(b []byte, s string) []byte {
 }
 
 // U32 appends v in unsigned LEB128.
-func U32(b []byte, v uint32) []byte {
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if v != 0 {
-			b = append(b, c|0x80)
-			continue
-		}
-		return append(b, c)
-	}
-}
+func U32(b []byte, v uint32) []byte { return leb128.AppendU32(b, v) }
 
 // S64 appends v in signed LEB128.
-func S64(b []byte, v int64) []byte {
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0) {
-			return append(b, c)
-		}
-		b = append(b, c|0x80)
-	}
-}
+func S64(b []byte, v int64) []byte { return leb128.AppendS64(b, v) }
 
 // Instructions.
 
