@@ -94,6 +94,12 @@ func site(ctx context.Context, url string, i int) error {
 		<-ctx.Done()
 		return ctx.Err()
 	}
+	return answerAfter(ctx, d)
+}
+
+// answerAfter is a server answering after d, or ctx's error if it ends
+// first.
+func answerAfter(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -240,14 +246,7 @@ func TestAdaptive_ColdStartFigure(t *testing.T) {
 					<-ctx.Done()
 					return ctx.Err()
 				}
-				tm := time.NewTimer(d)
-				defer tm.Stop()
-				select {
-				case <-tm.C:
-					return nil
-				case <-ctx.Done():
-					return ctx.Err()
-				}
+				return answerAfter(ctx, d)
 			})
 			if hangs {
 				hung += time.Since(t0)
