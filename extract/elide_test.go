@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/riptide-go/riptide/extract/internal/textenc"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
@@ -126,7 +127,7 @@ func TestElideRawTextBenchmarkPages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		page = toUTF8(page, "")
+		page = textenc.ToUTF8(page, "")
 		before += len(page)
 		after += len(checkElided(t, page))
 	}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/riptide-go/riptide/extract/internal/textenc"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -72,13 +73,20 @@ func (n *Native) Extract(ctx context.Context, in Input) (*Document, error) {
 	if limit <= 0 {
 		limit = defaultMaxNodes
 	}
-	page := toUTF8(in.HTML, in.ContentType)
+	page := textenc.ToUTF8(in.HTML, in.ContentType)
 	// The text of scripts and styles is never read (JSON-LD aside):
 	// leaving it out halves what the parser reads on a typical page.
 	root, degraded, err := parsePage(ctx, elideRawText(page), limit)
 	if err != nil {
 		return nil, err
 	}
+	return extractParsed(ctx, in, sels, limit, page, root, degraded, start)
+}
+
+// extractParsed finishes Extract once the page (as UTF-8) is parsed to
+// root.
+func extractParsed(ctx context.Context, in Input, sels []selector, limit int, page []byte, root *html.Node, degraded bool, start time.Time) (*Document, error) {
+	mode := in.Options.Mode
 	body := findElement(root, atom.Body)
 	if body == nil || body.FirstChild == nil {
 		if !hasHeadContent(root) {

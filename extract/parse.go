@@ -6,11 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/net/html"
-	"golang.org/x/net/html/charset"
 )
 
 // Limits on the input. They bound time and memory whatever the page.
@@ -27,22 +24,6 @@ const (
 	// between reads.
 	readChunk = 64 << 10
 )
-
-// toUTF8 returns the page as UTF-8. Valid UTF-8 without a BOM is returned
-// as it is (no copy); otherwise the encoding is taken from the BOM, the
-// Content-Type charset, a <meta> declaration, or a guess, as
-// [charset.DetermineEncoding] does.
-func toUTF8(b []byte, contentType string) []byte {
-	if utf8.Valid(b) {
-		return bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
-	}
-	enc, _, _ := charset.DetermineEncoding(b, contentType)
-	out, err := enc.NewDecoder().Bytes(b)
-	if err != nil || !utf8.Valid(out) {
-		return []byte(strings.ToValidUTF8(string(b), "\uFFFD"))
-	}
-	return out
-}
 
 // ctxReader hands the input to the parser in bounded chunks and stops
 // with ctx's error once ctx is done.

@@ -55,6 +55,13 @@ type CompileOptions struct {
 	// ABIVersion is the guest ABI the caller speaks; it is part of the key,
 	// so a host speaking another ABI never shares entries.
 	ABIVersion int
+	// ModuleSHA256, when set, is the module's SHA-256 as the caller
+	// already knows it (a module embedded in the program with a digest
+	// made at build time), and Compile does not hash the module again.
+	// A wrong digest cannot load code compiled from other bytes: wazero
+	// keys the code files of an entry by its own hash of the module. It
+	// only files the entry under the wrong key.
+	ModuleSHA256 *[32]byte
 }
 
 // Cache keeps compiled modules on disk. It is safe for concurrent use, and
@@ -76,6 +83,12 @@ type Cache struct {
 	local    counters
 	closed   bool
 	indexErr error // last index write error, logged once
+
+	// A hit is recorded (access time, hit count) after Compile returns;
+	// pending counts those records, and Stats and Close wait for them.
+	bgMu    sync.Mutex
+	settled *sync.Cond // on bgMu; signalled when pending drops to 0
+	pending int
 }
 
 // Open opens (creating if needed) a cache rooted at dir, indexed in db's
@@ -114,6 +127,7 @@ func Open(dir string, db *store.DB, opts Options) (*Cache, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	c := &Cache{dir: abs, db: db, opts: opts, log: log, ver: wazeroVersion(), active: map[string]int{}}
+	c.settled = sync.NewCond(&c.bgMu)
 	if db != nil {
 		if err := c.initBucket(); err != nil {
 			return nil, err
@@ -212,7 +226,9 @@ type flightResult struct {
 // opts.Runtime, loading the compiled code from disk when a verified entry
 // exists and compiling (and storing) it otherwise. Concurrent calls for
 // the same module in one process compile it once: the others then load it
-// from disk. An entry that fails verification or fails to load is evicted,
+// from disk. A hit's record (access time, hit count) is written in the
+// background; Close and Stats wait for it. An entry that fails
+// verification or fails to load is evicted,
 // counted as corrupt and compiled afresh. ctx bounds the caller's wait; a
 // compile under way finishes in the background so its work is not lost.
 func (c *Cache) Compile(ctx context.Context, module []byte, opts CompileOptions) (*Compiled, error) {
@@ -228,7 +244,12 @@ func (c *Cache) Compile(ctx context.Context, module []byte, opts CompileOptions)
 	if opts.Runtime == nil {
 		opts.Runtime = wazero.NewRuntimeConfig()
 	}
-	sum := sha256.Sum256(module)
+	var sum [32]byte
+	if opts.ModuleSHA256 != nil {
+		sum = *opts.ModuleSHA256
+	} else {
+		sum = sha256.Sum256(module)
+	}
 	key := c.key(sum, opts.ABIVersion)
 	me := new(token)
 	bg := context.WithoutCancel(ctx)
@@ -263,17 +284,24 @@ func (c *Cache) loadSafe(ctx context.Context, key string, sum [32]byte, module [
 			m, err = nil, fmt.Errorf("%w: panic: %v", ErrCompile, r)
 		}
 	}()
+	c.use(key)
+	defer c.unuse(key)
+	return c.load(ctx, key, sum, module, cfg)
+}
+
+// use marks key in use in this process (eviction skips it) until unuse.
+func (c *Cache) use(key string) {
 	c.activeMu.Lock()
 	c.active[key]++
 	c.activeMu.Unlock()
-	defer func() {
-		c.activeMu.Lock()
-		if c.active[key]--; c.active[key] == 0 {
-			delete(c.active, key)
-		}
-		c.activeMu.Unlock()
-	}()
-	return c.load(ctx, key, sum, module, cfg)
+}
+
+func (c *Cache) unuse(key string) {
+	c.activeMu.Lock()
+	if c.active[key]--; c.active[key] == 0 {
+		delete(c.active, key)
+	}
+	c.activeMu.Unlock()
 }
 
 func (c *Cache) load(ctx context.Context, key string, sum [32]byte, module []byte, cfg wazero.RuntimeConfig) (*Compiled, error) {
@@ -332,7 +360,16 @@ func (c *Cache) load(ctx context.Context, key string, sum [32]byte, module []byt
 	if hit {
 		rec.LastAccess = now
 		rec.Hits++
-		c.record(rec, m.took, true, mdir)
+		// The record costs a store transaction (a sync to disk) and a
+		// file write: the caller does not wait for it.
+		// Until it is written the entry counts as in use, so that an
+		// eviction meanwhile does not take it for the least recently used.
+		took := m.took
+		c.use(key)
+		c.background(func() {
+			defer c.unuse(key)
+			c.recordHit(rec, took, mdir)
+		})
 		return m, nil
 	}
 	if mdir == "" {
@@ -380,13 +417,55 @@ func (c *Cache) corrupt(key, mdir string, why error) {
 	c.deleteRecord(key, func(s *counters) { s.Corrupt++ })
 }
 
-// Close stops the cache from accepting new compiles. Compiled modules it
-// returned stay valid until their own Close. It does not close db.
+// Close stops the cache from accepting new compiles and waits for the
+// records of earlier loads to be written. Compiled modules it returned
+// stay valid until their own Close. It does not close db.
 func (c *Cache) Close() error {
 	c.mu.Lock()
 	c.closed = true
 	c.mu.Unlock()
+	c.settle()
 	return nil
+}
+
+// background runs f on its own goroutine, counted in pending.
+func (c *Cache) background(f func()) {
+	c.bgMu.Lock()
+	c.pending++
+	c.bgMu.Unlock()
+	go func() {
+		defer func() {
+			c.bgMu.Lock()
+			if c.pending--; c.pending == 0 {
+				c.settled.Broadcast()
+			}
+			c.bgMu.Unlock()
+		}()
+		f()
+	}()
+}
+
+// settle waits until no background record is pending.
+func (c *Cache) settle() {
+	c.bgMu.Lock()
+	for c.pending > 0 {
+		c.settled.Wait()
+	}
+	c.bgMu.Unlock()
+}
+
+// recordHit records a hit on the entry in mdir, under the entry's lock,
+// unless the entry was evicted meanwhile (then only the counters move).
+func (c *Cache) recordHit(rec entry, took time.Duration, mdir string) {
+	unlock, err := lockEntry(mdir, true)
+	if err == nil {
+		defer unlock()
+		if names, err := listFiles(mdir); err == nil && len(names) > 0 {
+			c.record(rec, took, true, mdir)
+			return
+		}
+	}
+	c.count(func(s *counters) { s.Hits++; s.LoadNanos += int64(took) })
 }
 
 // wazeroVersion is the wazero module version this binary was built with.

@@ -3,6 +3,7 @@ package wasmcache_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"os"
@@ -58,13 +59,13 @@ func TestMissThenHit(t *testing.T) {
 			if withDB {
 				db = openDB(t)
 			}
-			c, err := wasmcache.Open(dir, db, wasmcache.Options{})
+			c, err := openCache(t, dir, db, wasmcache.Options{})
 			require.NoError(t, err)
 			assert.False(t, compile(t, c, tinyModule(7), 7), "first compile is a miss")
 			assert.True(t, compile(t, c, tinyModule(7), 7), "second compile is a hit")
 
 			// A new Cache on the same directory (a new process) hits too.
-			c2, err := wasmcache.Open(dir, db, wasmcache.Options{})
+			c2, err := openCache(t, dir, db, wasmcache.Options{})
 			require.NoError(t, err)
 			assert.True(t, compile(t, c2, tinyModule(7), 7))
 
@@ -86,7 +87,7 @@ func TestMissThenHit(t *testing.T) {
 }
 
 func TestKeyBindsABIVersion(t *testing.T) {
-	c, err := wasmcache.Open(privateDir(t), nil, wasmcache.Options{})
+	c, err := openCache(t, privateDir(t), nil, wasmcache.Options{})
 	require.NoError(t, err)
 	mod := tinyModule(1)
 	assert.NotEqual(t, c.Key(mod, 1), c.Key(mod, 2))
@@ -100,13 +101,13 @@ func TestEvictLRU(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 
-	probe, err := wasmcache.Open(privateDir(t), nil, wasmcache.Options{})
+	probe, err := openCache(t, privateDir(t), nil, wasmcache.Options{})
 	require.NoError(t, err)
 	compile(t, probe, tinyModule(0), 0)
 	one := probe.Stats().Bytes
 	require.Positive(t, one)
 
-	c, err := wasmcache.Open(dir, db, wasmcache.Options{MaxBytes: 2*one + one/2, Now: clock})
+	c, err := openCache(t, dir, db, wasmcache.Options{MaxBytes: 2*one + one/2, Now: clock})
 	require.NoError(t, err)
 	for i := range int32(3) {
 		compile(t, c, tinyModule(i), i)
@@ -130,18 +131,20 @@ func TestEvictTTL(t *testing.T) {
 	db := openDB(t)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	c, err := wasmcache.Open(dir, db, wasmcache.Options{Now: clock})
+	c, err := openCache(t, dir, db, wasmcache.Options{Now: clock})
 	require.NoError(t, err)
 	compile(t, c, tinyModule(3), 3)
 
 	now = now.Add(29 * 24 * time.Hour)
-	c, err = wasmcache.Open(dir, db, wasmcache.Options{Now: clock})
+	require.NoError(t, c.Close())
+	c, err = openCache(t, dir, db, wasmcache.Options{Now: clock})
 	require.NoError(t, err)
 	assert.Equal(t, 1, c.Stats().Entries, "within the TTL")
 	assert.True(t, compile(t, c, tinyModule(3), 3))
 
 	now = now.Add(wasmcache.DefaultTTL + time.Hour)
-	c, err = wasmcache.Open(dir, db, wasmcache.Options{Now: clock})
+	require.NoError(t, c.Close())
+	c, err = openCache(t, dir, db, wasmcache.Options{Now: clock})
 	require.NoError(t, err)
 	s := c.Stats()
 	assert.Equal(t, 0, s.Entries, "expired at Open")
@@ -198,7 +201,7 @@ func TestCorruptEntry(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := privateDir(t)
 			// dir-only mode, so the record that is checked is entry.json.
-			c, err := wasmcache.Open(dir, nil, wasmcache.Options{})
+			c, err := openCache(t, dir, nil, wasmcache.Options{})
 			require.NoError(t, err)
 			compile(t, c, tinyModule(5), 5)
 			tc.damage(t, dir, c)
@@ -225,7 +228,7 @@ func TestCorruptMiddle(t *testing.T) {
 	for _, full := range []bool{false, true} {
 		t.Run(map[bool]string{false: "fingerprint", true: "full"}[full], func(t *testing.T) {
 			dir := privateDir(t)
-			c, err := wasmcache.Open(dir, openDB(t), wasmcache.Options{FullVerify: full})
+			c, err := openCache(t, dir, openDB(t), wasmcache.Options{FullVerify: full})
 			require.NoError(t, err)
 			mod := bigModule(8, 6000)
 			compile(t, c, mod, 8)
@@ -247,7 +250,7 @@ func TestCorruptEntryIndexed(t *testing.T) {
 	// rewritten together with entry.json is still caught.
 	dir := privateDir(t)
 	db := openDB(t)
-	c, err := wasmcache.Open(dir, db, wasmcache.Options{})
+	c, err := openCache(t, dir, db, wasmcache.Options{})
 	require.NoError(t, err)
 	compile(t, c, tinyModule(6), 6)
 	f := codeFiles(t, dir)[0]
@@ -279,7 +282,7 @@ func TestInsecureDir(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "c")
 			require.NoError(t, os.Mkdir(dir, 0o700))
 			require.NoError(t, os.Chmod(dir, tc.mode))
-			_, err := wasmcache.Open(dir, nil, wasmcache.Options{})
+			_, err := openCache(t, dir, nil, wasmcache.Options{})
 			if tc.ok {
 				assert.NoError(t, err)
 			} else {
@@ -290,12 +293,12 @@ func TestInsecureDir(t *testing.T) {
 	t.Run("not a directory", func(t *testing.T) {
 		f := filepath.Join(t.TempDir(), "f")
 		require.NoError(t, os.WriteFile(f, nil, 0o600))
-		_, err := wasmcache.Open(f, nil, wasmcache.Options{})
+		_, err := openCache(t, f, nil, wasmcache.Options{})
 		assert.Error(t, err)
 	})
 	t.Run("created private", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "new", "cache")
-		_, err := wasmcache.Open(dir, nil, wasmcache.Options{})
+		_, err := openCache(t, dir, nil, wasmcache.Options{})
 		require.NoError(t, err)
 		fi, err := os.Stat(dir)
 		require.NoError(t, err)
@@ -305,7 +308,7 @@ func TestInsecureDir(t *testing.T) {
 
 func TestInvalidModule(t *testing.T) {
 	dir := privateDir(t)
-	c, err := wasmcache.Open(dir, openDB(t), wasmcache.Options{})
+	c, err := openCache(t, dir, openDB(t), wasmcache.Options{})
 	require.NoError(t, err)
 	_, err = c.Compile(context.Background(), []byte("\x00asm\x01\x00\x00\x00\xff"), wasmcache.CompileOptions{})
 	require.ErrorIs(t, err, wasmcache.ErrCompile)
@@ -313,7 +316,7 @@ func TestInvalidModule(t *testing.T) {
 }
 
 func TestCompileCanceled(t *testing.T) {
-	c, err := wasmcache.Open(privateDir(t), nil, wasmcache.Options{})
+	c, err := openCache(t, privateDir(t), nil, wasmcache.Options{})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -322,7 +325,7 @@ func TestCompileCanceled(t *testing.T) {
 }
 
 func TestClosed(t *testing.T) {
-	c, err := wasmcache.Open(privateDir(t), nil, wasmcache.Options{})
+	c, err := openCache(t, privateDir(t), nil, wasmcache.Options{})
 	require.NoError(t, err)
 	require.NoError(t, c.Close())
 	_, err = c.Compile(context.Background(), tinyModule(1), wasmcache.CompileOptions{})
@@ -332,7 +335,7 @@ func TestClosed(t *testing.T) {
 // TestConcurrentCompile: many goroutines ask for the same module at once;
 // it is compiled once and the others load it from disk.
 func TestConcurrentCompile(t *testing.T) {
-	c, err := wasmcache.Open(privateDir(t), openDB(t), wasmcache.Options{})
+	c, err := openCache(t, privateDir(t), openDB(t), wasmcache.Options{})
 	require.NoError(t, err)
 	var wg sync.WaitGroup
 	for range 16 {
@@ -354,7 +357,7 @@ func TestTwoProcesses(t *testing.T) {
 	}
 	dir := privateDir(t)
 	db := openDB(t)
-	c, err := wasmcache.Open(dir, db, wasmcache.Options{})
+	c, err := openCache(t, dir, db, wasmcache.Options{})
 	require.NoError(t, err)
 
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
@@ -405,11 +408,84 @@ func TestReadOnlyStore(t *testing.T) {
 	dir := privateDir(t)
 	db := openDB(t)
 	require.NoError(t, db.Close())
-	c, err := wasmcache.Open(dir, db, wasmcache.Options{})
+	c, err := openCache(t, dir, db, wasmcache.Options{})
 	if err != nil {
 		assert.True(t, errors.Is(err, store.ErrClosed), err)
 		return
 	}
 	assert.False(t, compile(t, c, tinyModule(1), 1))
 	assert.True(t, compile(t, c, tinyModule(1), 1))
+}
+
+// openCache is wasmcache.Open with the cache closed (its pending records
+// written) before the test's directories are removed.
+func openCache(t *testing.T, dir string, db *store.DB, opts wasmcache.Options) (*wasmcache.Cache, error) {
+	t.Helper()
+	c, err := wasmcache.Open(dir, db, opts)
+	if c != nil {
+		t.Cleanup(func() { _ = c.Close() })
+	}
+	return c, err
+}
+
+// TestHitRecordedBeforeClose: a hit's record is written after Compile
+// returns; Close waits for it, so the store holds every hit once the
+// cache is closed.
+func TestHitRecordedBeforeClose(t *testing.T) {
+	dir := privateDir(t)
+	path := filepath.Join(t.TempDir(), store.FileName)
+	open := func() (*store.DB, *wasmcache.Cache) {
+		db, err := store.Open(path, store.Options{})
+		require.NoError(t, err)
+		c, err := wasmcache.Open(dir, db, wasmcache.Options{})
+		require.NoError(t, err)
+		return db, c
+	}
+	db, c := open()
+	assert.False(t, compile(t, c, tinyModule(7), 7))
+	for range 3 {
+		assert.True(t, compile(t, c, tinyModule(7), 7))
+	}
+	require.NoError(t, c.Close())
+	require.NoError(t, db.Close())
+
+	db, c = open()
+	assert.Equal(t, int64(3), c.Stats().Hits, "hits stored by the first cache")
+	require.NoError(t, c.Close())
+	require.NoError(t, db.Close())
+}
+
+// TestModuleSHA256: a digest the caller gives is the key (no hashing), and
+// a wrong one never loads code compiled from other bytes.
+func TestModuleSHA256(t *testing.T) {
+	ctx := context.Background()
+	dir := privateDir(t)
+	c, err := openCache(t, dir, openDB(t), wasmcache.Options{})
+	require.NoError(t, err)
+	run := func(mod []byte, sum *[32]byte) (int32, bool, string) {
+		m, err := c.Compile(ctx, mod, wasmcache.CompileOptions{ABIVersion: 1, ModuleSHA256: sum})
+		require.NoError(t, err)
+		defer m.Close(ctx)
+		inst, err := m.Runtime().InstantiateModule(ctx, m.Module(), wazero.NewModuleConfig())
+		require.NoError(t, err)
+		res, err := inst.ExportedFunction("f").Call(ctx)
+		require.NoError(t, err)
+		return int32(res[0]), m.Hit(), m.Key()
+	}
+	a, b := tinyModule(11), tinyModule(12)
+	sumA := sha256.Sum256(a)
+	v, hit, keyA := run(a, nil)
+	assert.Equal(t, int32(11), v)
+	assert.False(t, hit)
+	v, hit, key := run(a, &sumA)
+	assert.Equal(t, int32(11), v)
+	assert.True(t, hit, "the right digest finds the entry")
+	assert.Equal(t, keyA, key)
+
+	// b under a's digest: filed under a's key, but its own code runs.
+	v, _, key = run(b, &sumA)
+	assert.Equal(t, int32(12), v, "code compiled from other bytes was loaded")
+	assert.Equal(t, keyA, key)
+	v, _, _ = run(a, nil)
+	assert.Equal(t, int32(11), v)
 }

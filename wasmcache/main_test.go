@@ -40,6 +40,7 @@ func child(dir string) int {
 		}
 		_ = m.Close(context.Background())
 	}
+	_ = c.Close() // writes the hits' records
 	return 0
 }
 

@@ -28,6 +28,7 @@ type Stats struct {
 
 // Stats returns the cache's figures.
 func (c *Cache) Stats() Stats {
+	c.settle()
 	s := Stats{Dir: c.dir}
 	for _, e := range c.entries() {
 		s.Entries++

@@ -222,8 +222,7 @@ func loadChild(dir string) int {
 	t0 := time.Now()
 	// Compiled exactly as wasm.New compiles the default module, so the
 	// Engine below loads the same entry.
-	m, err := c.Compile(ctx, mod, wasmcache.CompileOptions{
-		Runtime: wasm.DefaultRuntimeConfig(), ABIVersion: wasm.ABIVersion})
+	m, err := c.Compile(ctx, mod, wasm.DefaultCompileOptions())
 	if err != nil {
 		return fail(err)
 	}

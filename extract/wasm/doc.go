@@ -25,13 +25,16 @@
 // Packed values hold a pointer in the high 32 bits and a length in the low
 // 32 bits. A request is one buffer obtained from riptide_alloc:
 //
-//	u32 little-endian header length H | H bytes of header JSON | the raw HTML
+//	u32 little-endian header length H | H bytes of header JSON | the HTML as UTF-8
 //
 // The header is {"url","content_type","content_language","last_modified",
 // "html_len","options":{"mode","selectors","max_nodes"},
 // "limits":{"memory_bytes","timeout_ns"}}. The HTML travels as raw bytes,
 // not base64 and not inside the JSON, so the host copies it exactly once,
-// straight into guest memory, and the guest can parse it in place.
+// straight into guest memory, and the guest can parse it in place. The
+// host decodes every page to UTF-8 first (from its byte order mark,
+// Content-Type charset or <meta> declaration, as the native engine does),
+// so no guest needs charset tables.
 // riptide_extract takes ownership of the request buffer (it frees or reuses
 // it) and returns a packed pointer to a JSON response that stays valid
 // until the next call into the instance:

@@ -18,6 +18,7 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/riptide-go/riptide/extract"
+	"github.com/riptide-go/riptide/extract/internal/textenc"
 	"github.com/riptide-go/riptide/extract/wasm/internal/interrupt"
 	"github.com/riptide-go/riptide/wasmcache"
 )
@@ -167,7 +168,11 @@ func (c *config) validate() error {
 func (e *Engine) compile(ctx context.Context, rcfg wazero.RuntimeConfig) (err error) {
 	defer recoverTo(&err, ErrCompile)
 	if e.cfg.cache != nil {
-		c, err := e.cfg.cache.Compile(ctx, e.cfg.module, wasmcache.CompileOptions{Runtime: rcfg, ABIVersion: ABIVersion})
+		opts := wasmcache.CompileOptions{Runtime: rcfg, ABIVersion: ABIVersion}
+		if isDefault(e.cfg.module) {
+			opts.ModuleSHA256 = defaultSum()
+		}
+		c, err := e.cfg.cache.Compile(ctx, e.cfg.module, opts)
 		if err != nil {
 			if ctx.Err() != nil {
 				return err
@@ -396,15 +401,21 @@ func (e *Engine) run(ctx context.Context, inst *instance, in extract.Input) (doc
 		}
 		return nil, false, fmt.Errorf("%w: no time left for the guest: %w", ErrTimeout, context.DeadlineExceeded)
 	}
+	if int64(len(in.HTML)) > int64(e.memLimit)/2 {
+		return nil, false, fmt.Errorf("%w: page of %d bytes does not fit the %d-byte memory limit", extract.ErrResourceLimit, len(in.HTML), e.memLimit)
+	}
+	// Guests get UTF-8 (the ABI says so): decoding here keeps charset
+	// tables out of every module, and costs nothing for UTF-8 pages.
+	page := textenc.ToUTF8(in.HTML, in.ContentType)
 	hdr, err := json.Marshal(header{
 		URL: in.URL, ContentType: in.ContentType, ContentLanguage: in.ContentLanguage,
-		LastModified: in.LastModified, HTMLLen: len(in.HTML), Options: in.Options,
+		LastModified: in.LastModified, HTMLLen: len(page), Options: in.Options,
 		Limits: limits{MemoryBytes: int64(e.memLimit), TimeoutNS: int64(budget)},
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("wasm: encode request: %w", err)
 	}
-	total := 4 + int64(len(hdr)) + int64(len(in.HTML))
+	total := 4 + int64(len(hdr)) + int64(len(page))
 	if total > int64(e.memLimit)/2 {
 		return nil, false, fmt.Errorf("%w: request of %d bytes does not fit the %d-byte memory limit", extract.ErrResourceLimit, total, e.memLimit)
 	}
@@ -419,7 +430,7 @@ func (e *Engine) run(ctx context.Context, inst *instance, in extract.Input) (doc
 	}
 	putU32(req, uint32(len(hdr)))
 	copy(req[4:], hdr)
-	copy(req[4+len(hdr):], in.HTML)
+	copy(req[4+len(hdr):], page)
 
 	packed, err := inst.call(callCtx, inst.extract, uint64(uint32(ptr)), uint64(total))
 	if err != nil {

@@ -13,6 +13,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/encoding/korean"
+	"golang.org/x/text/encoding/unicode"
 
 	"github.com/riptide-go/riptide/extract"
 	"github.com/riptide-go/riptide/extract/wasm"
@@ -67,6 +72,47 @@ func TestExtractMatchesNative(t *testing.T) {
 			}
 			require.NoError(t, gerr)
 			assert.Equal(t, "wasm:riptide-native", got.Meta.Engine)
+			want.Meta.Engine = got.Meta.Engine
+			assert.Equal(t, comparable(t, want), comparable(t, got))
+		})
+	}
+}
+
+// TestNonUTF8Pages: pages in other encodings reach the guest as UTF-8
+// (the default guest carries no charset tables) and give the native
+// engine's Document.
+func TestNonUTF8Pages(t *testing.T) {
+	e := defaultEngine(t)
+	ctx := context.Background()
+	encode := func(enc encoding.Encoding, s string) []byte {
+		b, err := enc.NewEncoder().Bytes([]byte(s))
+		require.NoError(t, err)
+		return b
+	}
+	const body = `<article><h1>%s</h1><p>%s, a paragraph long enough to be the content of the page.</p></article>`
+	for _, tc := range []struct {
+		name, contentType string
+		html              []byte
+		want              string
+	}{
+		{"windows-1252 by header", "text/html; charset=windows-1252",
+			encode(charmap.Windows1252, fmt.Sprintf(body, "Café", "Crème brûlée")), "Crème brûlée"},
+		{"shift_jis by meta", "text/html",
+			encode(japanese.ShiftJIS, `<meta charset="shift_jis">`+fmt.Sprintf(body, "日本語", "日本語のページです")), "日本語のページです"},
+		{"euc-kr by meta", "",
+			encode(korean.EUCKR, `<meta http-equiv="Content-Type" content="text/html; charset=euc-kr">`+fmt.Sprintf(body, "한국어", "한국어 페이지입니다")), "한국어 페이지입니다"},
+		{"utf-16le with BOM", "",
+			encode(unicode.UTF16(unicode.LittleEndian, unicode.UseBOM), fmt.Sprintf(body, "Ünïcode", "Grüße aus Köln")), "Grüße aus Köln"},
+		{"broken utf-8", "text/html; charset=utf-8",
+			[]byte(fmt.Sprintf(body, "Bad \xff bytes", "Valid text around \xc3\x28 bad bytes")), "Valid text around"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := extract.Input{URL: "https://example.com/page", ContentType: tc.contentType, HTML: tc.html}
+			want, err := (&extract.Native{}).Extract(ctx, in)
+			require.NoError(t, err)
+			got, err := e.Extract(ctx, in)
+			require.NoError(t, err)
+			assert.Contains(t, got.Text, tc.want)
 			want.Meta.Engine = got.Meta.Engine
 			assert.Equal(t, comparable(t, want), comparable(t, got))
 		})

@@ -1,6 +1,10 @@
 package wasm
 
-import "github.com/tetratelabs/wazero"
+import (
+	"github.com/tetratelabs/wazero"
+
+	"github.com/riptide-go/riptide/wasmcache"
+)
 
 // WithWazeroChecks makes a module given with [Module] run under wazero's
 // close-on-context-done checks instead of being rewritten, so that
@@ -14,3 +18,12 @@ func DefaultRuntimeConfig() wazero.RuntimeConfig {
 	cfg := defaultConfig()
 	return runtimeConfig(uint32((cfg.memLimit+pageSize-1)/pageSize), InterruptFuel)
 }
+
+// DefaultCompileOptions are the cache options New uses for the embedded
+// default module with the default options.
+func DefaultCompileOptions() wasmcache.CompileOptions {
+	return wasmcache.CompileOptions{Runtime: DefaultRuntimeConfig(), ABIVersion: ABIVersion, ModuleSHA256: defaultSum()}
+}
+
+// DefaultModuleSHA256 is the digest embedded with the default module.
+func DefaultModuleSHA256() string { return defaultModuleSHA256 }

@@ -1,24 +1,28 @@
 //go:build ignore
 
-// gen_default builds the default guest module reproducibly, and rewrites
-// it for fuel interruption (package internal/interrupt), so that loading
-// it costs no rewrite:
+// gen_default builds the default guest module reproducibly, merges its
+// data segments (package internal/dataseg) and rewrites it for fuel
+// interruption (package internal/interrupt), so that loading it costs no
+// rewrite:
 //
 //	go run gen_default.go [-o default.wasm] [-raw]
 //
-// -raw leaves the rewrite out, for benchmarks of its cost.
+// -raw leaves the interruption rewrite out, for benchmarks of its cost.
 //
 // It is run by go generate and by TestDefaultModuleUpToDate, so both use
 // exactly the same toolchain flags.
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 
+	"github.com/riptide-go/riptide/extract/wasm/internal/dataseg"
 	"github.com/riptide-go/riptide/extract/wasm/internal/interrupt"
 )
 
@@ -32,7 +36,7 @@ func main() {
 		os.Exit(1)
 	}
 	cmd := exec.Command("go", "build",
-		"-buildmode=c-shared", "-trimpath", "-buildvcs=false",
+		"-buildmode=c-shared", "-trimpath", "-buildvcs=false", "-tags=riptide_utf8only",
 		"-ldflags=-s -w -buildid=", "-o", abs, "./guest")
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0", "GOFLAGS=", "GOWASM=")
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
@@ -40,23 +44,34 @@ func main() {
 		fmt.Fprintln(os.Stderr, "gen_default:", err)
 		os.Exit(1)
 	}
-	if *raw {
-		return
-	}
-	if err := instrument(abs); err != nil {
+	if err := rewrite(abs, *raw); err != nil {
 		fmt.Fprintln(os.Stderr, "gen_default:", err)
 		os.Exit(1)
 	}
 }
 
-func instrument(path string) error {
+// rewrite merges the module's data segments (package internal/dataseg)
+// and, unless raw, instruments it for fuel interruption; it writes the
+// module's SHA-256 next to it.
+func rewrite(path string, raw bool) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	out, err := interrupt.Instrument(b)
-	if err != nil {
+	if b, err = dataseg.Merge(b, dataseg.DefaultGap); err != nil {
 		return err
 	}
-	return os.WriteFile(path, out, 0o644)
+	if !raw {
+		if b, err = interrupt.Instrument(b); err != nil {
+			return err
+		}
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return err
+	}
+	// The digest goes with the module, so that loading the embedded
+	// module need not hash its 6 MB first (TestDefaultModuleDigest keeps
+	// the two in step).
+	sum := sha256.Sum256(b)
+	return os.WriteFile(path+".sha256", []byte(hex.EncodeToString(sum[:])+"\n"), 0o644)
 }

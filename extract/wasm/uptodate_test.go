@@ -2,10 +2,13 @@ package wasm_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/riptide-go/riptide/extract/wasm"
@@ -35,5 +38,14 @@ func TestDefaultModuleUpToDate(t *testing.T) {
 	if !bytes.Equal(built, wasm.DefaultModule()) {
 		t.Fatalf("extract/wasm/default.wasm is stale (embedded %d bytes, rebuilt %d bytes): "+
 			"the native engine or the guest changed. Run: go generate ./extract/wasm", len(wasm.DefaultModule()), len(built))
+	}
+}
+
+// TestDefaultModuleDigest: the digest embedded with the default module,
+// which the cache uses as the module's key, is the module's SHA-256.
+func TestDefaultModuleDigest(t *testing.T) {
+	sum := sha256.Sum256(wasm.DefaultModule())
+	if got, want := strings.TrimSpace(wasm.DefaultModuleSHA256()), hex.EncodeToString(sum[:]); got != want {
+		t.Fatalf("default.wasm.sha256 says %s, the module's digest is %s. Run: go generate ./extract/wasm", got, want)
 	}
 }

@@ -120,12 +120,12 @@ func (r *rewriter) body(start, end int) error {
 	p := start
 
 	// Locals.
-	n, p, ok := u32(b, p)
+	n, p, ok := leb128.U32(b, p)
 	if !ok {
 		return invalidAt(p, "malformed local count")
 	}
 	for i := uint32(0); i < n; i++ {
-		if _, p, ok = u32(b, p); !ok {
+		if _, p, ok = leb128.U32(b, p); !ok {
 			return invalidAt(p, "malformed local count")
 		}
 		if p >= end {
@@ -166,13 +166,13 @@ func (r *rewriter) body(start, end int) error {
 		case immU32:
 			if p < end && b[p] < 0x80 {
 				p++
-			} else if _, p, ok = u32(b, p); !ok {
+			} else if _, p, ok = leb128.U32(b, p); !ok {
 				return invalidAt(at, "malformed immediate")
 			}
 		case immI32:
 			if p < end && b[p] < 0x80 {
 				p++
-			} else if p, ok = skipSigned(b, p, 32); !ok {
+			} else if p, ok = leb128.SkipSigned(b, p, 32); !ok {
 				return invalidAt(at, "malformed i32.const")
 			}
 		case immGlobal:
@@ -180,7 +180,7 @@ func (r *rewriter) body(start, end int) error {
 			if p < end && b[p] < 0x80 {
 				g = uint32(b[p])
 				p++
-			} else if g, p, ok = u32(b, p); !ok {
+			} else if g, p, ok = leb128.U32(b, p); !ok {
 				return invalidAt(at, "malformed global index")
 			}
 			if g >= r.globals {
@@ -192,20 +192,20 @@ func (r *rewriter) body(start, end int) error {
 				break
 			}
 			var align uint32
-			if align, p, ok = u32(b, p); !ok {
+			if align, p, ok = leb128.U32(b, p); !ok {
 				return invalidAt(at, "malformed memory alignment")
 			}
 			if align&0x40 != 0 { // multi-memory: a memory index follows
-				if _, p, ok = u32(b, p); !ok {
+				if _, p, ok = leb128.U32(b, p); !ok {
 					return invalidAt(at, "malformed memory index")
 				}
 			}
-			if _, p, ok = u32(b, p); !ok {
+			if _, p, ok = leb128.U32(b, p); !ok {
 				return invalidAt(at, "malformed memory offset")
 			}
 		case immCall, immRefFunc:
 			var f uint32
-			if f, p, ok = u32(b, p); !ok {
+			if f, p, ok = leb128.U32(b, p); !ok {
 				return invalidAt(at, "malformed function index")
 			}
 			if f >= r.funcs {
@@ -224,7 +224,7 @@ func (r *rewriter) body(start, end int) error {
 				p++
 			} else {
 				var t int64
-				if t, p, ok = s33(b, p); !ok {
+				if t, p, ok = leb128.Signed(b, p, 33); !ok {
 					return invalidAt(at, "malformed block type")
 				}
 				if t < 0 {
@@ -243,7 +243,7 @@ func (r *rewriter) body(start, end int) error {
 		case immI64:
 			if p < end && b[p] < 0x80 {
 				p++
-			} else if p, ok = skipSigned(b, p, 64); !ok {
+			} else if p, ok = leb128.SkipSigned(b, p, 64); !ok {
 				return invalidAt(at, "malformed i64.const")
 			}
 		case immF32:
@@ -252,31 +252,31 @@ func (r *rewriter) body(start, end int) error {
 			p += 8
 		case immBrTable:
 			var m uint32
-			if m, p, ok = u32(b, p); !ok {
+			if m, p, ok = leb128.U32(b, p); !ok {
 				return invalidAt(at, "malformed br_table")
 			}
 			if int64(m) >= int64(end-p) {
 				return invalidAt(at, "br_table longer than its function")
 			}
 			for i := uint32(0); i <= m; i++ {
-				if _, p, ok = u32(b, p); !ok {
+				if _, p, ok = leb128.U32(b, p); !ok {
 					return invalidAt(at, "malformed br_table")
 				}
 			}
 		case immCallIndirect:
 			var t uint32
-			if t, p, ok = u32(b, p); !ok {
+			if t, p, ok = leb128.U32(b, p); !ok {
 				return invalidAt(at, "malformed type index")
 			}
 			if t >= r.types {
 				return invalidAt(at, "type %d of %d", t, r.types)
 			}
-			if _, p, ok = u32(b, p); !ok {
+			if _, p, ok = leb128.U32(b, p); !ok {
 				return invalidAt(at, "malformed table index")
 			}
 		case immSelect:
 			var m uint32
-			if m, p, ok = u32(b, p); !ok {
+			if m, p, ok = leb128.U32(b, p); !ok {
 				return invalidAt(at, "malformed select")
 			}
 			if int64(m) > int64(end-p) {
@@ -298,14 +298,14 @@ func (r *rewriter) body(start, end int) error {
 			p++
 		case immPrefixFC:
 			var sub uint32
-			if sub, p, ok = u32(b, p); !ok {
+			if sub, p, ok = leb128.U32(b, p); !ok {
 				return invalidAt(at, "malformed 0xfc opcode")
 			}
 			if sub >= uint32(len(fcImmediates)) {
 				return fmt.Errorf("%w: opcode 0xfc %d at offset %#x", ErrUnsupported, sub, at)
 			}
 			for k := fcImmediates[sub]; k > 0; k-- {
-				if _, p, ok = u32(b, p); !ok {
+				if _, p, ok = leb128.U32(b, p); !ok {
 					return invalidAt(at, "malformed immediate")
 				}
 			}

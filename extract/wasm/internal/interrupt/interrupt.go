@@ -1,6 +1,8 @@
 package interrupt
 
 import (
+	"github.com/riptide-go/riptide/extract/wasm/internal/leb128"
+
 	"errors"
 	"fmt"
 	"math"
@@ -141,7 +143,7 @@ func Instrumented(module []byte) bool {
 	p := 8
 	for p < len(module) {
 		id := module[p]
-		size, start, ok := u32(module, p+1)
+		size, start, ok := leb128.U32(module, p+1)
 		if !ok || int64(size) > int64(len(module)-start) {
 			return false
 		}
@@ -193,7 +195,7 @@ func scan(in []byte) (*module, error) {
 	for p < len(in) {
 		head := p
 		id := in[p]
-		size, start, ok := u32(in, p+1)
+		size, start, ok := leb128.U32(in, p+1)
 		if !ok {
 			return nil, fmt.Errorf("%w: malformed section size at offset %#x", ErrInvalid, head+1)
 		}

@@ -28,8 +28,9 @@ func (c closing) Run() int {
 }
 
 // features are the WebAssembly features the test runtimes enable: the
-// 2.0 set plus the proposals the rewriter decodes and wazero runs.
-const features = api.CoreFeaturesV2 | experimental.CoreFeaturesTailCall | experimental.CoreFeaturesExtendedConst
+// 2.0 set plus the tail call proposal, which the rewriter decodes and
+// wazero runs.
+const features = api.CoreFeaturesV2 | experimental.CoreFeaturesTailCall
 
 func runtimeConfig() wazero.RuntimeConfig {
 	return wazero.NewRuntimeConfig().WithCloseOnContextDone(false).WithCoreFeatures(features)

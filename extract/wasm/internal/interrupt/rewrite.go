@@ -358,7 +358,7 @@ func (r *rewriter) constExpr(rd *reader, write bool) {
 	a := rd.p
 	// Fast path: i32.const n; end, the usual segment offset.
 	if rd.err == nil && a < len(rd.b) && rd.b[a] == 0x41 {
-		if q, ok := skipSigned(rd.b, a+1, 32); ok && q < len(rd.b) && rd.b[q] == 0x0b {
+		if q, ok := leb128.SkipSigned(rd.b, a+1, 32); ok && q < len(rd.b) && rd.b[q] == 0x0b {
 			rd.p = q + 1
 			if write {
 				r.copyFrom(rd, a)

@@ -1,0 +1,23 @@
+package dataseg
+
+import "github.com/riptide-go/riptide/extract/wasm/internal/leb128"
+
+// Segments returns the offsets and bytes of module's data segments, in
+// the order the data section lists them.
+func Segments(module []byte) (offsets []uint32, data [][]byte, err error) {
+	for p := 8; p < len(module); {
+		size, q, _ := leb128.U32(module, p+1)
+		if module[p] == sectionData {
+			segs, err := readSegments(module[q : q+int(size)])
+			if err != nil {
+				return nil, nil, err
+			}
+			for _, s := range segs {
+				offsets = append(offsets, s.offset)
+				data = append(data, s.data)
+			}
+		}
+		p = q + int(size)
+	}
+	return offsets, data, nil
+}
