@@ -58,21 +58,40 @@ func Merge(module []byte, maxGap int) ([]byte, error) {
 	}
 	var sections []section
 	var segs []segment
+	declared, found := -1, -1 // the data count section's count; segments found
 	for p := 8; p < len(module); {
 		size, q, ok := leb128.U32(module, p+1)
 		if !ok || uint64(q)+uint64(size) > uint64(len(module)) {
 			return nil, fmt.Errorf("%w: section at %#x runs past the end", ErrInvalid, p)
 		}
 		s := section{id: module[p], start: p, at: q, end: q + int(size)}
-		if s.id == sectionData {
+		switch s.id {
+		case sectionData:
+			if found >= 0 {
+				return nil, fmt.Errorf("%w: two data sections", ErrInvalid)
+			}
 			var err error
 			if segs, err = readSegments(module[s.at:s.end]); err != nil {
 				return nil, err
 			}
+			found = len(segs)
 			segs = merge(segs, maxGap)
+		case sectionDataCount:
+			if declared >= 0 {
+				return nil, fmt.Errorf("%w: two data count sections", ErrInvalid)
+			}
+			n, end, ok := leb128.U32(module, s.at)
+			if !ok || end != s.end {
+				return nil, fmt.Errorf("%w: data count section", ErrInvalid)
+			}
+			declared = int(n)
 		}
 		sections = append(sections, s)
 		p = s.end
+	}
+	if declared >= 0 && declared != max(found, 0) {
+		// Left as it is, the module stays as invalid as it came.
+		return nil, fmt.Errorf("%w: data count %d for %d segments", ErrInvalid, declared, found)
 	}
 	out := make([]byte, 0, len(module)+len(module)/4)
 	out = append(out, module[:8]...)

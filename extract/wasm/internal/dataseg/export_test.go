@@ -21,3 +21,17 @@ func Segments(module []byte) (offsets []uint32, data [][]byte, err error) {
 	}
 	return offsets, data, nil
 }
+
+// OtherSections returns module's sections other than data and data count,
+// concatenated, header first.
+func OtherSections(module []byte) []byte {
+	out := append([]byte(nil), module[:8]...)
+	for p := 8; p < len(module); {
+		size, q, _ := leb128.U32(module, p+1)
+		if id := module[p]; id != sectionData && id != sectionDataCount {
+			out = append(out, module[p:q+int(size)]...)
+		}
+		p = q + int(size)
+	}
+	return out
+}
