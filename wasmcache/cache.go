@@ -228,8 +228,8 @@ type flightResult struct {
 // the same module in one process compile it once: the others then load it
 // from disk. A hit's record (access time, hit count) is written in the
 // background; Close and Stats wait for it. An entry that fails
-// verification or fails to load is evicted,
-// counted as corrupt and compiled afresh. ctx bounds the caller's wait; a
+// verification or fails to load is evicted, counted as corrupt and
+// compiled afresh. ctx bounds the caller's wait; a
 // compile under way finishes in the background so its work is not lost.
 func (c *Cache) Compile(ctx context.Context, module []byte, opts CompileOptions) (*Compiled, error) {
 	if err := ctx.Err(); err != nil {
@@ -435,6 +435,11 @@ func (c *Cache) background(f func()) {
 	c.bgMu.Unlock()
 	go func() {
 		defer func() {
+			if r := recover(); r != nil {
+				// A record is bookkeeping: losing one must not take the
+				// host down.
+				c.log.Error("wasm cache: record a hit", "panic", r)
+			}
 			c.bgMu.Lock()
 			if c.pending--; c.pending == 0 {
 				c.settled.Broadcast()
