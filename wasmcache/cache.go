@@ -30,7 +30,7 @@ const (
 // Options configure [Open]. The zero value means the defaults.
 type Options struct {
 	// MaxBytes bounds the total size of compiled code on disk (default
-	// 512 MiB; a Go-built module takes about 12 MiB). Past it the least
+	// 512 MiB; the default guest takes about 20 MiB). Past it the least
 	// recently used entries are evicted.
 	MaxBytes int64
 	// TTL evicts entries not used for this long (default 30 days).
