@@ -17,6 +17,10 @@ import (
 // Version is the native engine's version, reported in Document.Meta.
 const Version = "0.1.0"
 
+// MaxInputBytes is the largest page the extractors accept: a bigger
+// Input.HTML fails with ErrResourceLimit before any work.
+const MaxInputBytes = 64 << 20
+
 // Native is the built-in extraction engine. Its zero value is ready to use
 // and it is safe for concurrent use.
 type Native struct{}

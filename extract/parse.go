@@ -14,7 +14,7 @@ import (
 const (
 	// maxInputBytes is the largest page accepted; bigger inputs fail with
 	// ErrResourceLimit before any work.
-	maxInputBytes = 64 << 20
+	maxInputBytes = MaxInputBytes
 	// maxTokenBytes bounds one token (a tag with its attributes, or a
 	// text run) in the token-scan fallback.
 	maxTokenBytes = 16 << 20

@@ -10,10 +10,12 @@ import (
 	"strings"
 
 	"github.com/riptide-go/riptide"
+	"github.com/riptide-go/riptide/extract"
 )
 
-// maxInputBytes caps a page read from a file or standard input.
-const maxInputBytes = 64 << 20
+// maxInputBytes caps a page read from a file or standard input: the
+// largest page the extractors take.
+const maxInputBytes = extract.MaxInputBytes
 
 func runExtract(ctx context.Context, e env, args []string) int {
 	fs := flag.NewFlagSet("extract", flag.ContinueOnError)

@@ -333,6 +333,13 @@ func (e *Engine) Extract(ctx context.Context, in extract.Input) (*extract.Docume
 	if !e.modes[mode] {
 		return nil, fmt.Errorf("%w: %q (module %s supports %v)", extract.ErrUnsupportedMode, mode, e.info.Name, e.info.Modes)
 	}
+	// Bounded before anything else: decoding can triple a page's size.
+	if len(in.HTML) > extract.MaxInputBytes {
+		return nil, fmt.Errorf("%w: page of %d bytes is larger than %d", extract.ErrResourceLimit, len(in.HTML), extract.MaxInputBytes)
+	}
+	if int64(len(in.HTML)) > int64(e.memLimit)/2 {
+		return nil, fmt.Errorf("%w: page of %d bytes does not fit the %d-byte memory limit", extract.ErrResourceLimit, len(in.HTML), e.memLimit)
+	}
 	e.mu.RLock()
 	if e.closed {
 		e.mu.RUnlock()
@@ -400,9 +407,6 @@ func (e *Engine) run(ctx context.Context, inst *instance, in extract.Input) (doc
 			return nil, false, fmt.Errorf("wasm: extract: %w", ctx.Err())
 		}
 		return nil, false, fmt.Errorf("%w: no time left for the guest: %w", ErrTimeout, context.DeadlineExceeded)
-	}
-	if int64(len(in.HTML)) > int64(e.memLimit)/2 {
-		return nil, false, fmt.Errorf("%w: page of %d bytes does not fit the %d-byte memory limit", extract.ErrResourceLimit, len(in.HTML), e.memLimit)
 	}
 	// Guests get UTF-8 (the ABI says so): decoding here keeps charset
 	// tables out of every module, and costs nothing for UTF-8 pages.

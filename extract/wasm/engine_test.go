@@ -1,6 +1,7 @@
 package wasm_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -117,6 +118,33 @@ func TestNonUTF8Pages(t *testing.T) {
 			assert.Equal(t, comparable(t, want), comparable(t, got))
 		})
 	}
+}
+
+// TestOversizedPage: a page over the extractors' limit, or too big for
+// the guest's memory, is refused before it is decoded or copied, and the
+// engine goes on working.
+func TestOversizedPage(t *testing.T) {
+	e := defaultEngine(t)
+	ctx := context.Background()
+	huge := bytes.Repeat([]byte("<p>caf\xe9</p>"), extract.MaxInputBytes/11+1) // not UTF-8: would be decoded
+	require.Greater(t, len(huge), extract.MaxInputBytes)
+	before := e.Stats().GuestErrors
+	_, err := e.Extract(ctx, extract.Input{HTML: huge})
+	require.ErrorIs(t, err, extract.ErrResourceLimit)
+	assert.Contains(t, err.Error(), "larger than")
+	assert.Equal(t, before, e.Stats().GuestErrors, "refused by the host, before the guest")
+
+	small, err := wasm.New(ctx, wasm.WithMemoryLimit(16<<20), wasm.WithPool(0, 1))
+	require.NoError(t, err)
+	defer small.Close(ctx)
+	_, err = small.Extract(ctx, extract.Input{HTML: bytes.Repeat([]byte("<p>x</p>"), 1<<20+1)})
+	require.ErrorIs(t, err, extract.ErrResourceLimit)
+	assert.Contains(t, err.Error(), "memory limit")
+	assert.Zero(t, small.Stats().Extractions, "no instance was used")
+
+	doc, err := e.Extract(ctx, extract.Input{HTML: []byte(article)})
+	require.NoError(t, err)
+	assert.Contains(t, doc.Text, "Second paragraph")
 }
 
 func TestInfo(t *testing.T) {
