@@ -45,9 +45,10 @@ type segment struct {
 // Merge returns module with every two active data segments whose gap is at
 // most maxGap bytes made one, the gap filled with zeros. The initial
 // memory the module describes is unchanged, and so is every other section
-// (but the data count, which follows the number of segments). module is
-// not modified.
+// (but the data count, which follows the number of segments). A negative
+// maxGap is 0: only adjacent segments are merged. module is not modified.
 func Merge(module []byte, maxGap int) ([]byte, error) {
+	maxGap = max(maxGap, 0)
 	type section struct {
 		id        byte
 		start, at int // the section's first byte, and its body's

@@ -51,6 +51,7 @@ func TestMergeGapRule(t *testing.T) {
 		gap     int
 		offsets []uint32
 	}{
+		{-1, []uint32{10, 100, 136, 200}},
 		{0, []uint32{10, 100, 136, 200}},
 		{31, []uint32{10, 100, 136, 200}},
 		{32, []uint32{10, 100, 200}},
