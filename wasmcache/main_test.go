@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/riptide-go/riptide/internal/leb128"
 	"github.com/riptide-go/riptide/internal/store"
 	"github.com/riptide-go/riptide/wasmcache"
 )
@@ -48,7 +49,7 @@ func child(dir string) int {
 // give different modules (and keys).
 func tinyModule(v int32) []byte {
 	body := []byte{0x00, 0x41}
-	body = sleb(body, int64(v))
+	body = leb128.AppendS64(body, int64(v))
 	body = append(body, 0x0b)
 	code := append([]byte{0x01, byte(len(body))}, body...)
 	out := []byte{0, 'a', 's', 'm', 1, 0, 0, 0,
@@ -57,17 +58,6 @@ func tinyModule(v int32) []byte {
 		7, 5, 1, 1, 'f', 0, 0, // export "f"
 		10, byte(len(code))}
 	return append(out, code...)
-}
-
-func sleb(b []byte, v int64) []byte {
-	for {
-		c := byte(v & 0x7f)
-		v >>= 7
-		if (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0) {
-			return append(b, c)
-		}
-		b = append(b, c|0x80)
-	}
 }
 
 // openDB opens a store file in a temporary directory, closed at cleanup.
@@ -98,7 +88,7 @@ func bigModule(v int32, n int) []byte {
 	code = uleb(code, uint32(n))
 	for i := range n {
 		body := []byte{0x00, 0x41}
-		body = sleb(body, int64(v))
+		body = leb128.AppendS64(body, int64(v))
 		for range min(i, 1) * 16 {
 			body = append(body, 0x41, 0x01, 0x6a) // i32.const 1; i32.add
 		}

@@ -14,7 +14,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/riptide-go/riptide/extract/wasm/internal/leb128"
+	"github.com/riptide-go/riptide/internal/leb128"
 )
 
 // Errors of Merge.

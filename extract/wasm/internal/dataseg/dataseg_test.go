@@ -12,8 +12,8 @@ import (
 	"github.com/tetratelabs/wazero"
 
 	"github.com/riptide-go/riptide/extract/wasm/internal/dataseg"
-	"github.com/riptide-go/riptide/extract/wasm/internal/leb128"
 	"github.com/riptide-go/riptide/extract/wasm/internal/wasmbin"
+	"github.com/riptide-go/riptide/internal/leb128"
 )
 
 // module is a one-page memory, exported as "memory", with segs.

@@ -1,6 +1,6 @@
 package dataseg
 
-import "github.com/riptide-go/riptide/extract/wasm/internal/leb128"
+import "github.com/riptide-go/riptide/internal/leb128"
 
 // Segments returns the offsets and bytes of module's data segments, in
 // the order the data section lists them.

@@ -3,7 +3,7 @@ package interrupt
 import (
 	"fmt"
 
-	"github.com/riptide-go/riptide/extract/wasm/internal/leb128"
+	"github.com/riptide-go/riptide/internal/leb128"
 )
 
 // Immediate kinds of the one-byte opcodes. The zero value marks an opcode

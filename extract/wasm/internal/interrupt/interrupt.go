@@ -1,7 +1,7 @@
 package interrupt
 
 import (
-	"github.com/riptide-go/riptide/extract/wasm/internal/leb128"
+	"github.com/riptide-go/riptide/internal/leb128"
 
 	"errors"
 	"fmt"

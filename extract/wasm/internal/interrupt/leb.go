@@ -3,7 +3,7 @@ package interrupt
 import (
 	"fmt"
 
-	"github.com/riptide-go/riptide/extract/wasm/internal/leb128"
+	"github.com/riptide-go/riptide/internal/leb128"
 )
 
 // putU32 writes v in unsigned LEB128 over exactly len(b) bytes, which must

@@ -2,7 +2,7 @@ package interrupt
 
 import (
 	"fmt"
-	"github.com/riptide-go/riptide/extract/wasm/internal/leb128"
+	"github.com/riptide-go/riptide/internal/leb128"
 	"math"
 )
 

@@ -4,7 +4,7 @@
 // data) and a handful of instructions.
 package wasmbin
 
-import "github.com/riptide-go/riptide/extract/wasm/internal/leb128"
+import "github.com/riptide-go/riptide/internal/leb128"
 
 // Value types.
 const (

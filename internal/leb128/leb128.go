@@ -1,6 +1,6 @@
 // Package leb128 encodes and decodes integers in the LEB128 encodings of
-// the WebAssembly binary format; the module rewriters and the test-fixture
-// assembler share it.
+// the WebAssembly binary format; the module rewriters and the test
+// fixtures share it.
 package leb128
 
 // AppendU32 appends v in minimal unsigned LEB128.
