@@ -6,7 +6,11 @@
 //
 // [New] finds the binary (Config.Bin, else [LookPath], else a download
 // when Config.AllowDownload is set) but launches nothing: the first
-// render starts a browser. Browsers come from a pool.Pool and serve
+// render starts a browser. A download is bounded in size and time, its
+// archive is unpacked only where it belongs (no absolute or ".." paths, no
+// links leading out), and the build must run headless once before it is
+// kept; Config.DownloadMirror points it at a mirror of Google's Chromium
+// snapshot bucket. Browsers come from a pool.Pool and serve
 // several tabs at once (Config.TabsPerBrowser); up to Config.MaxBrowsers
 // run, Config.WarmBrowsers stay up. A browser is recycled after
 // Config.MaxRendersPerBrowser renders, Config.MaxBrowserAge, or when the

@@ -39,7 +39,9 @@ func TestMain(m *testing.M) {
 // browser process and no profile directory is left.
 func newTestRenderer(t testing.TB, cfg Config, servers ...*httptest.Server) *Renderer {
 	t.Helper()
-	cfg.Bin = testenv.ChromePath(t)
+	if !cfg.AllowDownload {
+		cfg.Bin = testenv.ChromePath(t)
+	}
 	if cfg.TempDir == "" {
 		cfg.TempDir = t.TempDir()
 	}

@@ -10,8 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-rod/rod/lib/launcher"
-
 	"github.com/riptide-go/riptide/internal/egress"
 	"github.com/riptide-go/riptide/internal/store"
 	"github.com/riptide-go/riptide/pool"
@@ -26,8 +24,22 @@ type Config struct {
 	// result of LookPath (or an environment override); New then tries
 	// LookPath itself and, with AllowDownload, rod's browser fetcher.
 	Bin string
-	// AllowDownload lets New download a Chromium build when none is found.
+	// AllowDownload lets New download a Chromium build when none is found:
+	// the snapshot build the rod driver is tested with, kept in
+	// DownloadDir, unpacked with every path checked to stay there, and
+	// run once headless before it is used. A build already there is used
+	// without downloading.
 	AllowDownload bool
+	// DownloadDir is where downloaded builds are kept (default
+	// $HOME/.cache/rod/browser, shared with rod).
+	DownloadDir string
+	// DownloadMirror is the base URL of a mirror of Google's Chromium
+	// snapshot bucket (same paths, e.g. Linux_x64/<revision>/chrome-linux.zip).
+	// Default: the bucket itself, then npm's mirror of it.
+	DownloadMirror string
+	// DownloadTimeout bounds a download, unpacking and test run included
+	// (default 10 min).
+	DownloadTimeout time.Duration
 	// Flags are extra command-line flags for every browser.
 	Flags []string
 	// DisableTuning drops the latency-tuning --disable-features list.
@@ -127,6 +139,7 @@ func (c Config) withDefaults() (Config, error) {
 	defd(&c.MaxBrowserAge, 30*time.Minute)
 	defd(&c.HealthInterval, 10*time.Second)
 	defd(&c.LaunchTimeout, 20*time.Second)
+	defd(&c.DownloadTimeout, 10*time.Minute)
 	defd(&c.SessionIdleTimeout, 10*time.Minute)
 	defd(&c.SessionMaxAge, time.Hour)
 	if c.MaxBrowserRSS <= 0 {
@@ -211,10 +224,7 @@ func New(cfg Config) (*Renderer, error) {
 	if cfg.bin == "" {
 		cfg.bin, err = LookPath()
 		if err != nil && cfg.AllowDownload {
-			cfg.bin, err = launcher.NewBrowser().Get()
-			if err != nil {
-				err = fmt.Errorf("%w: download failed: %v", render.ErrNoBrowser, err)
-			}
+			cfg.bin, err = download(context.Background(), cfg)
 		}
 		if err != nil {
 			return nil, err
