@@ -18,6 +18,7 @@ import (
 
 	"github.com/go-rod/rod/lib/launcher"
 
+	"github.com/riptide-go/riptide/internal/redact"
 	"github.com/riptide-go/riptide/render"
 )
 
@@ -81,7 +82,7 @@ func download(ctx context.Context, cfg Config) (string, error) {
 		if err == nil {
 			return got, nil
 		}
-		errs = append(errs, fmt.Errorf("%s: %w", u, err))
+		errs = append(errs, fmt.Errorf("%s: %w", redact.URL(u), err))
 		if ctx.Err() != nil {
 			break
 		}

@@ -210,3 +210,21 @@ func TestDownloadLimits(t *testing.T) {
 	assert.Contains(t, err.Error(), "deadline exceeded")
 	assert.Less(t, time.Since(start), 10*time.Second)
 }
+
+// TestDownloadMirrorCredentials: a mirror's credentials reach the mirror
+// but never an error message.
+func TestDownloadMirrorCredentials(t *testing.T) {
+	var user, pass string
+	m := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, pass, _ = r.BasicAuth()
+		http.NotFound(w, r)
+	}))
+	defer m.Close()
+	noBrowserOnPath(t)
+	u := strings.Replace(m.URL, "http://", "http://mirror-user:s3cret-pw@", 1)
+	_, err := New(Config{AllowDownload: true, DownloadMirror: u, DownloadDir: t.TempDir()})
+	require.ErrorIs(t, err, render.ErrNoBrowser)
+	assert.Equal(t, "mirror-user", user)
+	assert.Equal(t, "s3cret-pw", pass)
+	assert.NotContains(t, err.Error(), "s3cret-pw")
+}
