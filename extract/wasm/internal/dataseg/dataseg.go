@@ -37,6 +37,32 @@ const (
 	sectionDataCount = 12
 )
 
+// section is one section of a module: its id, and where it, its body and
+// its end are in the module.
+type section struct {
+	id        byte
+	start, at int
+	end       int
+}
+
+// sections splits module into its sections, checking the header and
+// that every section fits.
+func sections(module []byte) ([]section, error) {
+	if len(module) < 8 || string(module[:4]) != "\x00asm" || string(module[4:8]) != "\x01\x00\x00\x00" {
+		return nil, fmt.Errorf("%w: no module header", ErrInvalid)
+	}
+	var out []section
+	for p := 8; p < len(module); {
+		size, q, ok := leb128.U32(module, p+1)
+		if !ok || uint64(q)+uint64(size) > uint64(len(module)) {
+			return nil, fmt.Errorf("%w: section at %#x runs past the end", ErrInvalid, p)
+		}
+		out = append(out, section{id: module[p], start: p, at: q, end: q + int(size)})
+		p = q + int(size)
+	}
+	return out, nil
+}
+
 type segment struct {
 	offset uint32
 	data   []byte
@@ -49,29 +75,18 @@ type segment struct {
 // maxGap is 0: only adjacent segments are merged. module is not modified.
 func Merge(module []byte, maxGap int) ([]byte, error) {
 	maxGap = max(maxGap, 0)
-	type section struct {
-		id        byte
-		start, at int // the section's first byte, and its body's
-		end       int
+	secs, err := sections(module)
+	if err != nil {
+		return nil, err
 	}
-	if len(module) < 8 || string(module[:4]) != "\x00asm" || string(module[4:8]) != "\x01\x00\x00\x00" {
-		return nil, fmt.Errorf("%w: no module header", ErrInvalid)
-	}
-	var sections []section
 	var segs []segment
 	declared, found := -1, -1 // the data count section's count; segments found
-	for p := 8; p < len(module); {
-		size, q, ok := leb128.U32(module, p+1)
-		if !ok || uint64(q)+uint64(size) > uint64(len(module)) {
-			return nil, fmt.Errorf("%w: section at %#x runs past the end", ErrInvalid, p)
-		}
-		s := section{id: module[p], start: p, at: q, end: q + int(size)}
+	for _, s := range secs {
 		switch s.id {
 		case sectionData:
 			if found >= 0 {
 				return nil, fmt.Errorf("%w: two data sections", ErrInvalid)
 			}
-			var err error
 			if segs, err = readSegments(module[s.at:s.end]); err != nil {
 				return nil, err
 			}
@@ -87,8 +102,6 @@ func Merge(module []byte, maxGap int) ([]byte, error) {
 			}
 			declared = int(n)
 		}
-		sections = append(sections, s)
-		p = s.end
 	}
 	if declared >= 0 && declared != max(found, 0) {
 		// Left as it is, the module stays as invalid as it came.
@@ -96,7 +109,7 @@ func Merge(module []byte, maxGap int) ([]byte, error) {
 	}
 	out := make([]byte, 0, len(module)+len(module)/4)
 	out = append(out, module[:8]...)
-	for _, s := range sections {
+	for _, s := range secs {
 		switch s.id {
 		case sectionData:
 			out = appendSection(out, sectionData, encodeSegments(segs))

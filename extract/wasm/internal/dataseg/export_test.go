@@ -1,23 +1,24 @@
 package dataseg
 
-import "github.com/riptide-go/riptide/internal/leb128"
-
-// Segments returns the offsets and bytes of module's data segments, in
-// the order the data section lists them.
+// Segments returns the offsets and bytes of module's data segments, by
+// offset.
 func Segments(module []byte) (offsets []uint32, data [][]byte, err error) {
-	for p := 8; p < len(module); {
-		size, q, _ := leb128.U32(module, p+1)
-		if module[p] == sectionData {
-			segs, err := readSegments(module[q : q+int(size)])
-			if err != nil {
-				return nil, nil, err
-			}
-			for _, s := range segs {
-				offsets = append(offsets, s.offset)
-				data = append(data, s.data)
-			}
+	secs, err := sections(module)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, s := range secs {
+		if s.id != sectionData {
+			continue
 		}
-		p = q + int(size)
+		segs, err := readSegments(module[s.at:s.end])
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, sg := range segs {
+			offsets = append(offsets, sg.offset)
+			data = append(data, sg.data)
+		}
 	}
 	return offsets, data, nil
 }
@@ -26,12 +27,11 @@ func Segments(module []byte) (offsets []uint32, data [][]byte, err error) {
 // concatenated, header first.
 func OtherSections(module []byte) []byte {
 	out := append([]byte(nil), module[:8]...)
-	for p := 8; p < len(module); {
-		size, q, _ := leb128.U32(module, p+1)
-		if id := module[p]; id != sectionData && id != sectionDataCount {
-			out = append(out, module[p:q+int(size)]...)
+	secs, _ := sections(module)
+	for _, s := range secs {
+		if s.id != sectionData && s.id != sectionDataCount {
+			out = append(out, module[s.start:s.end]...)
 		}
-		p = q + int(size)
 	}
 	return out
 }
