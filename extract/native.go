@@ -55,17 +55,9 @@ func (n *Native) Extract(ctx context.Context, in Input) (*Document, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	mode := in.Options.Mode
-	var sels []selector
-	switch mode {
-	case "", ModeArticle, ModeFullPage, ModeMetadata:
-	case ModeSelectors:
-		var err error
-		if sels, err = parseSelectors(in.Options.Selectors); err != nil {
-			return nil, err
-		}
-	default:
-		return nil, fmt.Errorf("%w: %q", ErrUnsupportedMode, mode)
+	sels, err := checkMode(in.Options)
+	if err != nil {
+		return nil, err
 	}
 	if len(in.HTML) > maxInputBytes {
 		return nil, errResourcef("page of %d bytes is larger than %d", len(in.HTML), maxInputBytes)
@@ -85,6 +77,50 @@ func (n *Native) Extract(ctx context.Context, in Input) (*Document, error) {
 		return nil, err
 	}
 	return extractParsed(ctx, in, sels, limit, page, root, degraded, start)
+}
+
+// ExtractNode returns the Document of a page that is already parsed, as
+// root, by [html.Parse] or a library built on it (goquery's Document
+// holds such a tree), so the page is not parsed a second time. root is
+// not modified, and nothing in the Document refers to it.
+//
+// in.HTML is optional. When set it must be the page root was parsed
+// from: a page whose content is mostly inside <noscript> is then parsed
+// again with scripting off, as [Native.Extract] does. The other fields of
+// in are used as Extract uses them, and in.Options.MaxNodes bounds the
+// nodes visited.
+func (n *Native) ExtractNode(ctx context.Context, in Input, root *html.Node) (*Document, error) {
+	start := time.Now()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if root == nil {
+		return nil, fmt.Errorf("%w: no tree", ErrInvalidHTML)
+	}
+	sels, err := checkMode(in.Options)
+	if err != nil {
+		return nil, err
+	}
+	if len(in.HTML) > maxInputBytes {
+		return nil, errResourcef("page of %d bytes is larger than %d", len(in.HTML), maxInputBytes)
+	}
+	limit := in.Options.MaxNodes
+	if limit <= 0 {
+		limit = defaultMaxNodes
+	}
+	return extractParsed(ctx, in, sels, limit, textenc.ToUTF8(in.HTML, in.ContentType), root, false, start)
+}
+
+// checkMode checks o.Mode, and parses o.Selectors for ModeSelectors.
+func checkMode(o Options) ([]selector, error) {
+	switch o.Mode {
+	case "", ModeArticle, ModeFullPage, ModeMetadata:
+		return nil, nil
+	case ModeSelectors:
+		return parseSelectors(o.Selectors)
+	default:
+		return nil, fmt.Errorf("%w: %q", ErrUnsupportedMode, o.Mode)
+	}
 }
 
 // extractParsed finishes Extract once the page (as UTF-8) is parsed to

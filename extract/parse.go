@@ -7,8 +7,21 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/riptide-go/riptide/extract/internal/pageparse"
 	"golang.org/x/net/html"
 )
+
+func init() {
+	pageparse.Parse = func(ctx context.Context, page []byte, maxNodes int) (*html.Node, bool, error) {
+		if !looksLikeMarkup(page) {
+			return nil, false, ErrInvalidHTML
+		}
+		if maxNodes <= 0 {
+			maxNodes = defaultMaxNodes
+		}
+		return parsePage(ctx, elideRawText(page), maxNodes)
+	}
+}
 
 // Limits on the input. They bound time and memory whatever the page.
 const (

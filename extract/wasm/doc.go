@@ -17,7 +17,7 @@
 //	memory                                  its linear memory
 //	riptide_abi_version() i32               must return 1 ([ABIVersion])
 //	riptide_info() i64                      packed ptr<<32|len of a JSON object
-//	                                        {"name","version","modes":[...]}
+//	                                        {"name","version","modes":[...],"tree"}
 //	riptide_alloc(size i32) i32             a buffer of size bytes, owned by the host
 //	riptide_free(ptr i32, size i32)         gives a buffer back
 //	riptide_extract(ptr i32, len i32) i64   extracts one document
@@ -25,10 +25,10 @@
 // Packed values hold a pointer in the high 32 bits and a length in the low
 // 32 bits. A request is one buffer obtained from riptide_alloc:
 //
-//	u32 little-endian header length H | H bytes of header JSON | the HTML as UTF-8
+//	u32 little-endian header length H | H bytes of header JSON | the HTML as UTF-8 | the tree, if any
 //
 // The header is {"url","content_type","content_language","last_modified",
-// "html_len","options":{"mode","selectors","max_nodes"},
+// "html_len","tree_len","options":{"mode","selectors","max_nodes"},
 // "limits":{"memory_bytes","timeout_ns"}}. The HTML travels as raw bytes,
 // not base64 and not inside the JSON, so the host copies it exactly once,
 // straight into guest memory, and the guest can parse it in place. The
@@ -47,6 +47,25 @@
 // them as a *[GuestError] wrapping the matching extract sentinel. ABI.md in
 // this directory is the full specification, with a checklist for guest
 // authors.
+//
+// # Parsed trees
+//
+// Parsing HTML is most of an extraction's work, and Go compiled to
+// WebAssembly runs it about nine times slower than natively. A guest whose
+// info says "tree": 1 (the default module's does) therefore gets, after
+// the page, the tree the native engine's parser builds from it, in the
+// flat binary form of package [github.com/riptide-go/riptide/extract/wasm/htmltree]
+// (specified in ABI.md), and extracts from that tree instead of parsing:
+// with the default module this halves the time per document. The host
+// sends no tree, and the guest parses the page itself, when the native
+// engine would not build one (not markup, nesting past the parser's limit,
+// more tags than the node budget). [Info] reports whether trees are sent.
+//
+// The host's parser is the one the native engine runs on every page, under
+// the same limits (input size, node budget, the document's deadline, which
+// it checks between 64 KiB reads), and is fuzzed with it; what runs in the
+// sandbox is the module's own code. [WithHostParse](false) keeps parsing
+// inside the sandbox too, at the cost above.
 //
 // # Sandbox
 //
@@ -69,13 +88,13 @@
 // mechanism (close-on-context-done) leaves native code for the Go runtime
 // at every loop back-edge, which makes a Go-built guest about seven times
 // slower. Instead, the host rewrites the module before compiling it: a
-// counter in a new global is decremented at every loop header and function
-// entry, and when it reaches zero the guest calls the host function
+// counter in a new global is decremented at every loop header and at the
+// entry of functions that call others, and when it reaches zero the guest calls the host function
 // riptide_interrupt.check (imported by the rewrite), which stops the guest
 // if its call's ctx is done and otherwise refills the counter. A guest
 // therefore runs at most a few thousand iterations past its deadline, and
 // the check costs a Go-built guest about 15%. Recursion without loops is
-// caught too, since function entries count. The embedded default module is
+// caught too, since those entries count. The embedded default module is
 // rewritten when it is generated, so loading it costs nothing more.
 // Modules the rewriter does not handle (SIMD, threads, exception handling)
 // fall back to wazero's checks; [WithInterrupt](false) runs a trusted

@@ -18,7 +18,9 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/riptide-go/riptide/extract"
+	"github.com/riptide-go/riptide/extract/internal/pageparse"
 	"github.com/riptide-go/riptide/extract/internal/textenc"
+	"github.com/riptide-go/riptide/extract/wasm/htmltree"
 	"github.com/riptide-go/riptide/extract/wasm/internal/interrupt"
 	"github.com/riptide-go/riptide/wasmcache"
 )
@@ -39,6 +41,10 @@ type Info struct {
 	// Interruption is how a running guest is stopped: InterruptFuel,
 	// InterruptWazero or InterruptOff (see the package documentation).
 	Interruption string `json:"interruption"`
+	// Tree is the version of the parsed-tree format the host sends the
+	// module with each page (see [WithHostParse]), 0 when it sends the
+	// page alone.
+	Tree int `json:"tree,omitempty"`
 }
 
 // How a running guest is stopped, as [Info] reports it.
@@ -276,6 +282,9 @@ func (e *Engine) readInfo(ctx context.Context, in *instance) error {
 		return fmt.Errorf("%w: riptide_info: %v", ErrBadResponse, err)
 	}
 	e.info.Name, e.info.Version, e.info.Modes = info.Name, info.Version, info.Modes
+	if info.Tree == htmltree.Version && !e.cfg.noHostParse {
+		e.info.Tree = htmltree.Version
+	}
 	e.modes = make(map[extract.Mode]bool, len(info.Modes))
 	for _, m := range info.Modes {
 		e.modes[m] = true
@@ -377,6 +386,7 @@ type header struct {
 	ContentLanguage string          `json:"content_language,omitempty"`
 	LastModified    string          `json:"last_modified,omitempty"`
 	HTMLLen         int             `json:"html_len"`
+	TreeLen         int             `json:"tree_len,omitempty"`
 	Options         extract.Options `json:"options"`
 	Limits          limits          `json:"limits"`
 }
@@ -408,18 +418,17 @@ func (e *Engine) run(ctx context.Context, inst *instance, in extract.Input) (doc
 		}
 		return nil, false, fmt.Errorf("%w: no time left for the guest: %w", ErrTimeout, context.DeadlineExceeded)
 	}
-	// Guests get UTF-8 (the ABI says so): decoding here keeps charset
-	// tables out of every module, and costs nothing for UTF-8 pages.
-	page := textenc.ToUTF8(in.HTML, in.ContentType)
-	hdr, err := json.Marshal(header{
-		URL: in.URL, ContentType: in.ContentType, ContentLanguage: in.ContentLanguage,
-		LastModified: in.LastModified, HTMLLen: len(page), Options: in.Options,
-		Limits: limits{MemoryBytes: int64(e.memLimit), TimeoutNS: int64(budget)},
-	})
+	r, err := e.request(callCtx, in, budget)
 	if err != nil {
-		return nil, false, fmt.Errorf("wasm: encode request: %w", err)
+		switch {
+		case ctx.Err() != nil:
+			return nil, false, fmt.Errorf("wasm: parse: %w", ctx.Err())
+		case callCtx.Err() != nil:
+			return nil, false, fmt.Errorf("%w: parsing ran past %s: %w", ErrTimeout, e.cfg.timeout, context.DeadlineExceeded)
+		}
+		return nil, false, err
 	}
-	total := 4 + int64(len(hdr)) + int64(len(page))
+	total := r.size()
 	if total > int64(e.memLimit)/2 {
 		return nil, false, fmt.Errorf("%w: request of %d bytes does not fit the %d-byte memory limit", extract.ErrResourceLimit, total, e.memLimit)
 	}
@@ -432,9 +441,7 @@ func (e *Engine) run(ctx context.Context, inst *instance, in extract.Input) (doc
 	if !ok || uint32(ptr) == 0 {
 		return nil, true, fmt.Errorf("%w: riptide_alloc(%d) returned %#x, linear memory is %d bytes", ErrBadPointer, total, uint32(ptr), inst.mem.Size())
 	}
-	putU32(req, uint32(len(hdr)))
-	copy(req[4:], hdr)
-	copy(req[4+len(hdr):], page)
+	r.write(req)
 
 	packed, err := inst.call(callCtx, inst.extract, uint64(uint32(ptr)), uint64(total))
 	if err != nil {
@@ -461,6 +468,85 @@ func (e *Engine) run(ctx context.Context, inst *instance, in extract.Input) (doc
 	// The engine that ran is this one, whatever the guest calls itself.
 	resp.Document.Meta.Engine = "wasm:" + e.info.Name
 	return resp.Document, false, nil
+}
+
+// request is one request buffer's parts: the header JSON, the page as
+// UTF-8, and the page's tree if the guest gets one.
+type request struct {
+	header, page []byte
+	tree         *htmltree.Encoder
+}
+
+// request prepares the request for in. budget is the guest's time for the
+// document; what parsing takes is taken from it.
+func (e *Engine) request(ctx context.Context, in extract.Input, budget time.Duration) (*request, error) {
+	// Guests get UTF-8 (the ABI says so): decoding here keeps charset
+	// tables out of every module, and costs nothing for UTF-8 pages.
+	r := &request{page: textenc.ToUTF8(in.HTML, in.ContentType)}
+	var err error
+	if r.tree, err = e.parse(ctx, r.page, in.Options.MaxNodes); err != nil {
+		return nil, err
+	}
+	treeLen := 0
+	if r.tree != nil {
+		treeLen = r.tree.Len()
+		if d, ok := ctx.Deadline(); ok {
+			budget = time.Until(d) // what the parse left
+		}
+	}
+	r.header, err = json.Marshal(header{
+		URL: in.URL, ContentType: in.ContentType, ContentLanguage: in.ContentLanguage,
+		LastModified: in.LastModified, HTMLLen: len(r.page), TreeLen: treeLen, Options: in.Options,
+		Limits: limits{MemoryBytes: int64(e.memLimit), TimeoutNS: int64(budget)},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("wasm: encode request: %w", err)
+	}
+	return r, nil
+}
+
+// size is the request buffer's size.
+func (r *request) size() int64 {
+	n := 4 + int64(len(r.header)) + int64(len(r.page))
+	if r.tree != nil {
+		n += int64(r.tree.Len())
+	}
+	return n
+}
+
+// write fills buf, of r.size() bytes: u32 header length, header, page,
+// tree.
+func (r *request) write(buf []byte) {
+	putU32(buf, uint32(len(r.header)))
+	n := 4 + copy(buf[4:], r.header)
+	n += copy(buf[n:], r.page)
+	if r.tree != nil {
+		r.tree.Encode(buf[n:])
+	}
+}
+
+// parse parses page natively for a module that accepts a parsed tree
+// (Info.Tree), as the native engine would before its extraction. It
+// returns nil, and the guest parses the page itself, when the module
+// takes pages only, or the native parser would not build a tree (not
+// markup, a parser error, a degraded token scan): the guest then gives the
+// native engine's answer itself. The error is ctx's, once it is done.
+func (e *Engine) parse(ctx context.Context, page []byte, maxNodes int) (*htmltree.Encoder, error) {
+	if e.info.Tree == 0 {
+		return nil, nil
+	}
+	root, degraded, err := pageparse.Parse(ctx, page, maxNodes)
+	if cerr := ctx.Err(); cerr != nil {
+		return nil, cerr
+	}
+	if err != nil || degraded {
+		return nil, nil
+	}
+	enc, err := htmltree.NewEncoder(root)
+	if err != nil {
+		return nil, nil
+	}
+	return enc, nil
 }
 
 // callError turns a failed guest call into the engine's error: the

@@ -1,7 +1,13 @@
 package wasm
 
 import (
+	"context"
+	"encoding/json"
+	"time"
+
 	"github.com/tetratelabs/wazero"
+
+	"github.com/riptide-go/riptide/extract"
 
 	"github.com/riptide-go/riptide/wasmcache"
 )
@@ -27,3 +33,21 @@ func DefaultCompileOptions() wasmcache.CompileOptions {
 
 // DefaultModuleSHA256 is the digest embedded with the default module.
 func DefaultModuleSHA256() string { return defaultModuleSHA256 }
+
+// RequestHeader returns the header e would send the guest with in, and the
+// size of the tree that would follow the page (0: none).
+func RequestHeader(ctx context.Context, e *Engine, in extract.Input) (map[string]any, int, error) {
+	r, err := e.request(ctx, in, time.Second)
+	if err != nil {
+		return nil, 0, err
+	}
+	var h map[string]any
+	if err := json.Unmarshal(r.header, &h); err != nil {
+		return nil, 0, err
+	}
+	n := 0
+	if r.tree != nil {
+		n = r.tree.Len()
+	}
+	return h, n, nil
+}

@@ -23,15 +23,16 @@ var (
 )
 
 type guestSpec struct {
-	abi     int32
-	alloc   []byte           // riptide_alloc body; default returns offAlloc
-	extract []byte           // riptide_extract body; default returns fixDoc
-	start   []byte           // _initialize body, if any
-	info    []byte           // riptide_info body; default returns fixInfo
-	omit    string           // export left out
-	pages   uint32           // initial memory pages; default 2
-	errJSON []byte           // replaces fixErr
-	imports []wasmbin.Import // function imports, before the ABI functions
+	abi      int32
+	alloc    []byte           // riptide_alloc body; default returns offAlloc
+	extract  []byte           // riptide_extract body; default returns fixDoc
+	start    []byte           // _initialize body, if any
+	info     []byte           // riptide_info body; default returns fixInfo
+	omit     string           // export left out
+	pages    uint32           // initial memory pages; default 2
+	errJSON  []byte           // replaces fixErr
+	infoJSON []byte           // replaces fixInfo
+	imports  []wasmbin.Import // function imports, before the ABI functions
 }
 
 const (
@@ -54,8 +55,11 @@ func guest(s guestSpec) []byte {
 	if s.extract == nil {
 		s.extract = wasmbin.Packed(offDoc, uint32(len(fixDoc)))
 	}
+	if s.infoJSON == nil {
+		s.infoJSON = fixInfo
+	}
 	if s.info == nil {
-		s.info = wasmbin.Packed(offInfo, uint32(len(fixInfo)))
+		s.info = wasmbin.Packed(offInfo, uint32(len(s.infoJSON)))
 	}
 	if s.pages == 0 {
 		s.pages = 2
@@ -82,7 +86,7 @@ func guest(s guestSpec) []byte {
 		Imports: s.imports,
 		Memory:  &wasmbin.Memory{Min: s.pages},
 		Data: []wasmbin.Data{
-			{Offset: offInfo, Bytes: fixInfo},
+			{Offset: offInfo, Bytes: s.infoJSON},
 			{Offset: offDoc, Bytes: fixDoc},
 			{Offset: offErr, Bytes: s.errJSON},
 			{Offset: offGarbage, Bytes: fixGarbage},

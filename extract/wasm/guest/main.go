@@ -21,23 +21,30 @@ import (
 	"time"
 
 	"github.com/riptide-go/riptide/extract"
+	"github.com/riptide-go/riptide/extract/wasm/htmltree"
+	"golang.org/x/net/html"
 )
 
 // abiVersion is the guest ABI version this module implements.
 const abiVersion = 1
 
 // info is what riptide_info returns.
-var info = []byte(`{"name":"riptide-native","version":"` + extract.Version + `","modes":["article","full_page","metadata","selectors"]}`)
+// "tree" asks the host for the page's parse tree (htmltree's format)
+// alongside the page: parsing is most of an extraction's work, and the
+// host parses natively.
+var info = []byte(`{"name":"riptide-native","version":"` + extract.Version + `","modes":["article","full_page","metadata","selectors"],"tree":1}`)
 
 func main() {}
 
-// request is the JSON header that precedes the raw HTML in a request buffer.
+// request is the JSON header that precedes the raw HTML (and the parsed
+// tree, if any) in a request buffer.
 type request struct {
 	URL             string          `json:"url"`
 	ContentType     string          `json:"content_type"`
 	ContentLanguage string          `json:"content_language"`
 	LastModified    string          `json:"last_modified"`
 	HTMLLen         int             `json:"html_len"`
+	TreeLen         int             `json:"tree_len"`
 	Options         extract.Options `json:"options"`
 	Limits          struct {
 		MemoryBytes int64 `json:"memory_bytes"`
@@ -105,10 +112,18 @@ func (g *guest) extract(buf []byte) (resp response) {
 	if err := json.Unmarshal(buf[4:4+hl], &req); err != nil {
 		return response{Error: &errorBody{Code: "internal", Message: "decode request: " + err.Error()}}
 	}
-	html := buf[4+hl:]
-	if req.HTMLLen != len(html) {
-		return response{Error: &errorBody{Code: "internal", Message: "html_len does not match the buffer"}}
+	page := buf[4+hl:]
+	if req.HTMLLen < 0 || req.TreeLen < 0 || req.HTMLLen+req.TreeLen != len(page) {
+		return response{Error: &errorBody{Code: "internal", Message: "html_len and tree_len do not match the buffer"}}
 	}
+	var root *html.Node
+	if req.TreeLen > 0 {
+		var err error
+		if root, err = htmltree.Decode(page[req.HTMLLen:]); err != nil {
+			return response{Error: &errorBody{Code: "internal", Message: "decode tree: " + err.Error()}}
+		}
+	}
+	page = page[:req.HTMLLen]
 	if l := req.Limits.MemoryBytes; l > 0 && l != g.memLimit {
 		g.memLimit = l
 		debug.SetMemoryLimit(l / 4 * 3)
@@ -117,14 +132,21 @@ func (g *guest) extract(buf []byte) (resp response) {
 	if req.Limits.TimeoutNS > 0 {
 		ctx = &deadlineCtx{Context: ctx, deadline: time.Now().Add(time.Duration(req.Limits.TimeoutNS))}
 	}
-	doc, err := g.native.Extract(ctx, extract.Input{
+	in := extract.Input{
 		URL:             req.URL,
 		ContentType:     req.ContentType,
-		HTML:            html,
+		HTML:            page,
 		ContentLanguage: req.ContentLanguage,
 		LastModified:    req.LastModified,
 		Options:         req.Options,
-	})
+	}
+	var doc *extract.Document
+	var err error
+	if root != nil {
+		doc, err = g.native.ExtractNode(ctx, in, root)
+	} else {
+		doc, err = g.native.Extract(ctx, in)
+	}
 	if err != nil {
 		return response{Error: &errorBody{Code: code(err), Message: err.Error()}}
 	}

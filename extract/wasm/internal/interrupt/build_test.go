@@ -204,16 +204,19 @@ func ifElse(bt byte, then, els []byte) []byte {
 }
 
 var (
-	end     = []byte{0x0b}
-	drop    = []byte{0x1a}
-	ret     = []byte{0x0f}
-	i32Add  = []byte{0x6a}
-	i32Sub  = []byte{0x6b}
-	i32Mul  = []byte{0x6c}
-	i32Eqz  = []byte{0x45}
-	i32Eq   = []byte{0x46}
-	i32LtS  = []byte{0x48}
-	i32LtU  = []byte{0x49}
-	i32Load = []byte{0x28, 0x02, 0x00}
-	i64Add  = []byte{0x7c}
+	end         = []byte{0x0b}
+	drop        = []byte{0x1a}
+	ret         = []byte{0x0f}
+	i32Add      = []byte{0x6a}
+	i32Sub      = []byte{0x6b}
+	i32Mul      = []byte{0x6c}
+	i32Eqz      = []byte{0x45}
+	i32Eq       = []byte{0x46}
+	i32LtS      = []byte{0x48}
+	i32LtU      = []byte{0x49}
+	i32Load     = []byte{0x28, 0x02, 0x00}
+	i32Store    = []byte{0x36, 0x02, 0x00}
+	unreachable = []byte{0x00}
+	memoryGrow  = []byte{0x40, 0x00}
+	i64Add      = []byte{0x7c}
 )

@@ -2,6 +2,7 @@ package interrupt
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/riptide-go/riptide/internal/leb128"
 )
@@ -141,10 +142,9 @@ func (r *rewriter) body(start, end int) error {
 	}
 
 	out := append(r.out, b[start:p]...)
-	if b[p] != opLoop {
-		out = append(out, r.check...)
-		r.entries++
-	}
+	// The entry check goes here, if the function calls any (known at its
+	// end) and its first loop does not come first.
+	entryAt, first, calls := len(out), loopFirst(b, p, end), false
 	copied := p // b[copied:p] is still to be copied
 	var op byte
 	for p < end {
@@ -204,6 +204,7 @@ func (r *rewriter) body(start, end int) error {
 				return invalidAt(at, "malformed memory offset")
 			}
 		case immCall, immRefFunc:
+			calls = calls || k == immCall
 			var f uint32
 			if f, p, ok = leb128.U32(b, p); !ok {
 				return invalidAt(at, "malformed function index")
@@ -264,6 +265,7 @@ func (r *rewriter) body(start, end int) error {
 				}
 			}
 		case immCallIndirect:
+			calls = true
 			var t uint32
 			if t, p, ok = leb128.U32(b, p); !ok {
 				return invalidAt(at, "malformed type index")
@@ -319,8 +321,67 @@ func (r *rewriter) body(start, end int) error {
 	if op != 0x0b {
 		return invalidAt(end, "function does not end with end")
 	}
-	r.out = append(out, b[copied:end]...)
+	out = append(out, b[copied:end]...)
+	if calls && !first {
+		out = slices.Insert(out, entryAt, r.check...)
+		r.entries++
+	}
+	r.out = out
 	return nil
+}
+
+// loopFirst reports whether every run of the function body b[p:end]
+// reaches a loop header before it can call, branch, return or trap: when
+// the instructions before its first loop only open blocks, move values
+// between locals, globals and memory, or compute. That loop's check then
+// runs on every entry, and an entry check would count the call twice (Go
+// compiles most functions this way: a frame set-up, a block per resume
+// point, then the loop that dispatches on the resume point). It answers
+// false for anything it does not follow, which only costs a check.
+func loopFirst(b []byte, p, end int) bool {
+	var ok bool
+	for p < end {
+		op := b[p]
+		p++
+		switch {
+		case op == opLoop:
+			return true
+		case op == 0x02: // block
+			if p >= end {
+				return false
+			}
+			if c := b[p]; c == blockEmpty || isValType(c) {
+				p++
+			} else if _, p, ok = leb128.Signed(b, p, 33); !ok {
+				return false
+			}
+		case op == 0x01, op == 0x1a, op == 0x1b: // nop, drop, select
+		case op >= 0x20 && op <= 0x24: // local.get/set/tee, global.get/set
+			if _, p, ok = leb128.U32(b, p); !ok {
+				return false
+			}
+		case op == 0x41: // i32.const
+			if p, ok = leb128.SkipSigned(b, p, 32); !ok {
+				return false
+			}
+		case op == 0x42: // i64.const
+			if p, ok = leb128.SkipSigned(b, p, 64); !ok {
+				return false
+			}
+		case op >= 0x28 && op <= 0x3e: // loads and stores (one memory)
+			var align uint32
+			if align, p, ok = leb128.U32(b, p); !ok || align&0x40 != 0 {
+				return false
+			}
+			if _, p, ok = leb128.U32(b, p); !ok {
+				return false
+			}
+		case op >= 0x45 && op <= 0xc4: // comparisons, arithmetic, conversions
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 func invalidAt(off int, format string, args ...any) error {

@@ -19,9 +19,15 @@
 //   - a mutable i32 global, the fuel, initialised to [Interval], after the
 //     existing globals (index G; no other index changes).
 //
-// It then inserts a check at the entry of every function (unless its
-// first instruction is a loop, whose check runs at once anyway) and at the
-// head of every loop:
+// It then inserts a check at the head of every loop, and at the entry of
+// every function that calls a function (directly, through a table or as a
+// tail call), unless its first loop comes before any call, branch, return
+// or trap (only blocks, local, global and memory accesses, constants and
+// arithmetic before it), since that loop's check then runs on every entry.
+// So between two checks a guest runs a bounded number of instructions: a
+// function that calls none runs straight-line code between its loop
+// checks and cannot recurse, and every call is made by code that has
+// passed a check since its function was entered. The check is:
 //
 //	global.get G
 //	i32.eqz
@@ -52,7 +58,7 @@
 // running concurrently share nothing.
 //
 // Between a cancellation and the stop, the guest runs at most Interval
-// loop iterations and calls, which takes well under a millisecond in
+// checks' worth of loop iterations and calls, which takes well under a millisecond in
 // usual code but longer if single iterations are long. A host function
 // that the guest calls and that blocks is not covered: it must watch its
 // own context.

@@ -15,7 +15,7 @@ const (
 	// ImportName is the field name of that import. Its type is () -> (i32).
 	ImportName = "check"
 	// Interval is the initial fuel of an instrumented instance: the number
-	// of loop iterations and function entries it runs before its first
+	// of checks (loop iterations and calls) it runs before its first
 	// call to the check import. The check function returns the next
 	// budget, normally Interval again.
 	Interval = 10000

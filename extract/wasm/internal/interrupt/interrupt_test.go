@@ -55,7 +55,7 @@ func runCases() []runCase {
 		{name: "exports and start", module: startModule, calls: []invocation{inv("get"), inv("add1", 1), inv("start"), inv("get")}},
 		{name: "ref.func in globals", module: globalsModule, calls: []invocation{inv("use"), inv("isnull")}},
 		{name: "name section", module: namedModule, calls: []invocation{inv("double", 21), inv("add1", 1)}},
-		{name: "multi-value", module: multiValueModule, calls: []invocation{inv("down", 30_000), inv("pair")}, minChecks: 3},
+		{name: "multi-value", module: multiValueModule, calls: []invocation{inv("down", 30_001), inv("pair")}, minChecks: 3},
 		{name: "bulk memory and references", module: bulkModule, calls: []invocation{inv("run"), inv("run")}},
 		{name: "trap", module: trapModule, calls: []invocation{inv("trap")}},
 	}
@@ -114,21 +114,72 @@ func TestCheckCount(t *testing.T) {
 		var c checker
 		outs := run(t, out, &c, []invocation{inv("sum", n)})
 		require.Empty(t, outs[0].Err)
-		checks := int64(n) + 2 // the entry, then the loop header n+1 times
+		checks := int64(n) + 1 // the loop header n+1 times; the loop comes first: no entry check
 		assert.Equal(t, (checks-1)/interrupt.Interval, c.calls.Load(), "n=%d", n)
 	}
 }
 
 func TestChecksInserted(t *testing.T) {
 	m := newMod()
-	m.types = [][]byte{functype([]byte{i32}, []byte{i32})}
-	m.fn(0, nil, loop(void, get(0), i32c(1), i32Sub, tee(0), brIf(0)), get(0)) // loop first: no entry check
-	m.fn(0, nil, get(0))                                                       // entry check
-	m.fn(0, []byte{i32}, block(void, loop(void, loop(void))), get(0))          // entry + 2 loops
+	m.types = [][]byte{functype([]byte{i32}, []byte{i32}), functype(nil, nil)}
+	m.globals = [][]byte{global(i32, true, i32c(0))}
+	m.mems = [][]byte{memory(1)}
+	const callee = 0
+	m.fn(1, nil) // the callee
+	// No call: no entry check, whatever comes first.
+	m.fn(0, nil, get(0))
+	m.fn(0, nil, i32c(1), ifElse(void, nil, nil), loop(void), get(0))
+	// A call, but the loop first: no entry check.
+	m.fn(0, nil, loop(void, call(callee)), get(0))
+	m.fn(0, []byte{i32}, block(void, loop(void, loop(void))), call(callee), get(0))
+	// Go's shape: frame set-up, blocks, then the loop: no entry check.
+	m.fn(0, []byte{i32, i64}, gget(0), set(1), i64c(1<<40), set(2),
+		get(1), i32c(8), i32Sub, gset(0), get(1), get(1), i32Store,
+		block(void, get(0), block(0, loop(void, call(callee))), drop), get(0))
+	// A call, and before the loop a call, a branch, a return, an if, a
+	// trap, memory.grow: an entry check each.
+	for _, prefix := range [][]byte{
+		call(callee), cat(i32c(0), brIf(0)), br(0), cat(i32c(0), ret), cat(i32c(1), ifElse(void, nil, nil)),
+		unreachable, cat(i32c(1), memoryGrow, drop),
+	} {
+		m.fn(0, nil, block(void, prefix, loop(void)), call(callee), get(0))
+	}
+	// A long prefix (Go's functions open a block per resume point).
+	long := make([][]byte, 0, 500)
+	for range 500 {
+		long = append(long, []byte{0x02, void}) // block
+	}
+	m.fn(0, nil, cat(long...), loop(void, call(callee)), bytes.Repeat(end, 500), get(0))
+	// Calls through a table and tail calls count as calls.
+	m.tables = [][]byte{table(1)}
+	m.fn(0, nil, i32c(0), callIndirect(1, 0), get(0))
+	m.fn(0, nil, get(0), returnCall(callee+1))
+	m.fn(0, nil, get(0), i32c(0), returnCallIndirect(0, 0))
+	require.NoError(t, compiles(m.bytes()), "the test module itself is valid")
 	_, loops, entries, err := interrupt.Stats(m.bytes())
 	require.NoError(t, err)
-	assert.Equal(t, 3, loops)
-	assert.Equal(t, 2, entries)
+	assert.Equal(t, 1+1+2+1+7+1, loops)
+	assert.Equal(t, 7+3, entries)
+}
+
+// TestStopsRecursionLoopFirst: a function whose entry check is left out
+// because its loop comes first is still stopped when it recurses without
+// iterating (the loop's check counts each call).
+func TestStopsRecursionLoopFirst(t *testing.T) {
+	m := newMod()
+	m.types = [][]byte{functype([]byte{i32}, []byte{i32})}
+	m.fn(0, nil, block(i32, loop(i32,
+		get(0), i32c(2), i32LtU, ifElse(void, cat(get(0), ret), nil),
+		get(0), i32c(1), i32Sub, call(0),
+		get(0), i32c(2), i32Sub, call(0),
+		i32Add,
+	)))
+	m.exports = [][]byte{export("fib", kFunc, 0)}
+	_, loops, entries, err := interrupt.Stats(m.bytes())
+	require.NoError(t, err)
+	require.Equal(t, 1, loops)
+	require.Zero(t, entries, "the loop comes first")
+	testStops(t, m.bytes(), "fib", 40)
 }
 
 // TestStopsInfiniteLoop: once the context is cancelled, the next check
