@@ -451,8 +451,8 @@ func (e *Engine) run(ctx context.Context, inst *instance, in extract.Input) (doc
 	if err != nil {
 		return nil, true, err
 	}
-	var resp response
-	if err := json.Unmarshal(view, &resp); err != nil {
+	resp, err := decodeResponse(view)
+	if err != nil {
 		return nil, true, fmt.Errorf("%w: %v", ErrBadResponse, err)
 	}
 	switch {
