@@ -108,7 +108,7 @@ func (n *Native) ExtractNode(ctx context.Context, in Input, root *html.Node) (*D
 	if limit <= 0 {
 		limit = defaultMaxNodes
 	}
-	return extractParsed(ctx, in, sels, limit, textenc.ToUTF8(in.HTML, in.ContentType), root, false, start)
+	return extractParsed(ctx, in, sels, limit, nil, root, false, start)
 }
 
 // checkMode checks o.Mode, and parses o.Selectors for ModeSelectors.
@@ -124,7 +124,8 @@ func checkMode(o Options) ([]selector, error) {
 }
 
 // extractParsed finishes Extract once the page (as UTF-8) is parsed to
-// root.
+// root. A nil page is decoded from in.HTML if it is needed (a page whose
+// content may be in <noscript>).
 func extractParsed(ctx context.Context, in Input, sels []selector, limit int, page []byte, root *html.Node, degraded bool, start time.Time) (*Document, error) {
 	mode := in.Options.Mode
 	body := findElement(root, atom.Body)
@@ -186,6 +187,9 @@ func extractParsed(ctx context.Context, in Input, sels []selector, limit int, pa
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+	}
+	if !degraded && mode != ModeSelectors && stats.TextChars < noscriptRetry && page == nil {
+		page = textenc.ToUTF8(in.HTML, in.ContentType)
 	}
 	if !degraded && mode != ModeSelectors && stats.TextChars < noscriptRetry && containsFoldBytes(page, "<noscript") {
 		// Little text, and a <noscript>: the page may keep its text
