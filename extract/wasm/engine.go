@@ -15,6 +15,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/riptide-go/riptide/extract"
@@ -588,6 +589,11 @@ func (e *Engine) Close(ctx context.Context) error {
 		// Running guests stop at their next check: the fuel check sees
 		// stopping, wazero's sees the closed runtime.
 		e.stopping.Store(true)
+		if e.info.Interruption == InterruptFuel {
+			// Within a few thousand loop iterations; their memory (see
+			// mmapMemory) must stay mapped until they have stopped.
+			<-done
+		}
 		rtErr = e.closeRuntime(context.WithoutCancel(ctx))
 		<-done
 	}
@@ -622,7 +628,11 @@ func (e *Engine) newInstance(ctx context.Context) (inst *instance, err error) {
 		WithRandSource(rand.Reader)
 	initCtx, cancel := context.WithTimeout(ctx, e.cfg.timeout)
 	defer cancel()
-	mod, err := e.rt.InstantiateModule(initCtx, e.cm, mc)
+	ictx := initCtx
+	if e.info.Interruption == InterruptFuel && mmapMemory != nil {
+		ictx = experimental.WithMemoryAllocator(ictx, mmapMemory)
+	}
+	mod, err := e.rt.InstantiateModule(ictx, e.cm, mc)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("wasm: instantiate: %w", ctx.Err())

@@ -23,16 +23,17 @@ var (
 )
 
 type guestSpec struct {
-	abi      int32
-	alloc    []byte           // riptide_alloc body; default returns offAlloc
-	extract  []byte           // riptide_extract body; default returns fixDoc
-	start    []byte           // _initialize body, if any
-	info     []byte           // riptide_info body; default returns fixInfo
-	omit     string           // export left out
-	pages    uint32           // initial memory pages; default 2
-	errJSON  []byte           // replaces fixErr
-	infoJSON []byte           // replaces fixInfo
-	imports  []wasmbin.Import // function imports, before the ABI functions
+	abi          int32
+	alloc        []byte           // riptide_alloc body; default returns offAlloc
+	extract      []byte           // riptide_extract body; default returns fixDoc
+	start        []byte           // _initialize body, if any
+	startSection []byte           // body of a function the start section names, if any
+	info         []byte           // riptide_info body; default returns fixInfo
+	omit         string           // export left out
+	pages        uint32           // initial memory pages; default 2
+	errJSON      []byte           // replaces fixErr
+	infoJSON     []byte           // replaces fixInfo
+	imports      []wasmbin.Import // function imports, before the ABI functions
 }
 
 const (
@@ -100,6 +101,11 @@ func guest(s guestSpec) []byte {
 	}
 	if s.omit != "memory" {
 		m.Exports = append(m.Exports, wasmbin.Export{Name: "memory", Kind: wasmbin.KindMemory})
+	}
+	if s.startSection != nil {
+		m.Funcs = append(m.Funcs, wasmbin.Func{Type: tVoid, Body: s.startSection})
+		i := uint32(len(s.imports) + len(m.Funcs) - 1)
+		m.Start = &i
 	}
 	if s.start != nil {
 		m.Funcs = append(m.Funcs, wasmbin.Func{Type: tVoid, Body: s.start})

@@ -130,6 +130,7 @@ func hostileLoadCases() []loadCase {
 		{"wrong abi version", guest(guestSpec{abi: 2}), wasm.ErrABIVersion, "speaks 2"},
 		{"trap in start function", guest(guestSpec{start: wasmbin.Unreachable}), wasm.ErrInstantiate, "unreachable"},
 		{"loop in start function", guest(guestSpec{start: wasmbin.Loop}), wasm.ErrTimeout, "start function"},
+		{"loop in start section", guest(guestSpec{startSection: wasmbin.Loop}), wasm.ErrTimeout, "start function"},
 		{"info out of bounds", guest(guestSpec{info: wasmbin.Packed(0xfff00000, 10)}), wasm.ErrBadPointer, "riptide_info"},
 		{"memory over the limit", guest(guestSpec{pages: 128}), wasm.ErrCompile, "over limit"},
 		{"not wasm", []byte("\x00asm\x01\x00\x00\x00garbage"), wasm.ErrCompile, ""},

@@ -62,6 +62,7 @@ type Module struct {
 	Funcs   []Func
 	Memory  *Memory
 	Exports []Export
+	Start   *uint32 // the start function, if any
 	Data    []Data
 }
 
@@ -120,6 +121,9 @@ func (m *Module) Bytes() []byte {
 			s = U32(s, e.Index)
 		}
 		out = section(out, 7, s)
+	}
+	if m.Start != nil {
+		out = section(out, 8, U32(nil, *m.Start))
 	}
 	if len(m.Funcs) > 0 {
 		var s []byte
