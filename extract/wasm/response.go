@@ -3,6 +3,7 @@ package wasm
 import (
 	"encoding/json"
 	"math/bits"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf16"
@@ -357,17 +358,6 @@ func (d *reader) strInto(dst *string) bool {
 	return ok
 }
 
-func (d *reader) strings(dst *[]string) bool {
-	out := []string{}
-	ok := d.array(func() bool {
-		s, ok := d.str()
-		out = append(out, s)
-		return ok
-	})
-	*dst = out
-	return ok
-}
-
 func (d *reader) stringMap(dst *map[string]string) bool {
 	m := map[string]string{}
 	*dst = m
@@ -409,15 +399,16 @@ func (d *reader) mapOf(val func(k string) bool) bool {
 // maxRawDepth bounds the nesting the fast reader follows in a raw value.
 const maxRawDepth = 1000
 
-// raw reads any JSON value and returns a copy of its text, as
+// raw reads any JSON value into *dst, a copy of its text, as
 // json.RawMessage keeps it.
-func (d *reader) raw() (json.RawMessage, bool) {
+func (d *reader) raw(dst *json.RawMessage) bool {
 	d.ws()
 	start := d.p
 	if !d.skip(0) {
-		return nil, false
+		return false
 	}
-	return append(json.RawMessage(nil), d.b[start:d.p]...), true
+	*dst = append(json.RawMessage(nil), d.b[start:d.p]...)
+	return true
 }
 
 // skip reads one JSON value, checking its syntax as encoding/json's scanner
@@ -515,309 +506,207 @@ func (d *reader) response(r *response) bool {
 // does not know goes to encoding/json, so a field added to Document and
 // missing here costs speed, not correctness.
 
-func (d *reader) document(doc *extract.Document) bool {
+// fields reads an object whose keys are among keys, each once: read reads
+// the value of keys[i]. A null value leaves a fresh struct's field as it
+// is, as encoding/json does.
+func (d *reader) fields(keys []string, read func(i int) bool) bool {
 	return d.object(func(key string) int {
-		if d.null() {
-			return docField(key)
+		i := slices.Index(keys, key)
+		if i < 0 || d.null() {
+			return i
 		}
-		ok := false
-		switch key {
-		case "url":
-			ok = d.strInto(&doc.URL)
-		case "canonical_url":
-			ok = d.strInto(&doc.CanonicalURL)
-		case "title":
-			ok = d.strInto(&doc.Title)
-		case "authors":
-			ok = d.strings(&doc.Authors)
-		case "published":
-			ok = d.strInto(&doc.Published)
-		case "modified":
-			ok = d.strInto(&doc.Modified)
-		case "site_name":
-			ok = d.strInto(&doc.SiteName)
-		case "description":
-			ok = d.strInto(&doc.Description)
-		case "language":
-			ok = d.strInto(&doc.Language)
-		case "categories":
-			ok = d.strings(&doc.Categories)
-		case "tags":
-			ok = d.strings(&doc.Tags)
-		case "favicon":
-			ok = d.strInto(&doc.Favicon)
-		case "lead_image":
-			ok = d.strInto(&doc.LeadImage)
-		case "markdown":
-			ok = d.strInto(&doc.Markdown)
-		case "text":
-			ok = d.strInto(&doc.Text)
-		case "html":
-			ok = d.strInto(&doc.HTML)
-		case "links":
-			ok = d.links(&doc.Links)
-		case "media":
-			ok = d.media(&doc.Media)
-		case "tables":
-			ok = d.tables(&doc.Tables)
-		case "word_count":
-			ok = d.integer(&doc.WordCount)
-		case "reading_time_seconds":
-			ok = d.integer(&doc.ReadingTimeSeconds)
-		case "quality":
-			ok = d.quality(&doc.Quality)
-		case "schema":
-			out := []json.RawMessage{}
-			ok = d.array(func() bool {
-				m, ok := d.raw()
-				out = append(out, m)
-				return ok
-			})
-			doc.Schema = out
-		case "open_graph":
-			ok = d.stringMap(&doc.OpenGraph)
-		case "twitter":
-			ok = d.stringMap(&doc.Twitter)
-		case "robots":
-			ok = d.strings(&doc.Robots)
-		case "extraction":
-			ok = d.metadata(&doc.Meta)
-		}
-		if !ok {
+		if !read(i) {
 			return -1
 		}
-		return docField(key)
-	})
-}
-
-// docFields numbers Document's keys, for object's repeated-key check.
-var docFields = map[string]int{
-	"url": 0, "canonical_url": 1, "title": 2, "authors": 3, "published": 4,
-	"modified": 5, "site_name": 6, "description": 7, "language": 8,
-	"categories": 9, "tags": 10, "favicon": 11, "lead_image": 12,
-	"markdown": 13, "text": 14, "html": 15, "links": 16, "media": 17,
-	"tables": 18, "word_count": 19, "reading_time_seconds": 20,
-	"quality": 21, "schema": 22, "open_graph": 23, "twitter": 24,
-	"robots": 25, "extraction": 26,
-}
-
-func docField(key string) int {
-	if i, ok := docFields[key]; ok {
 		return i
-	}
-	return -1
+	})
 }
 
-// field numbers key among keys, -1 if absent. A null value for a known
-// key leaves a fresh struct's field as it is, as encoding/json does.
-func (d *reader) field(key string, keys ...string) int {
-	for i, k := range keys {
-		if k == key {
-			return i
+// arrayOf reads an array into *dst (empty, not nil, for []), elem reading
+// each element.
+func arrayOf[T any](d *reader, dst *[]T, elem func(*T) bool) bool {
+	out := []T{}
+	ok := d.array(func() bool {
+		var v T
+		ok := elem(&v)
+		out = append(out, v)
+		return ok
+	})
+	*dst = out
+	return ok
+}
+
+var docKeys = []string{
+	"url", "canonical_url", "title", "authors", "published", "modified",
+	"site_name", "description", "language", "categories", "tags", "favicon",
+	"lead_image", "markdown", "text", "html", "links", "media", "tables",
+	"word_count", "reading_time_seconds", "quality", "schema", "open_graph",
+	"twitter", "robots", "extraction",
+}
+
+func (d *reader) document(doc *extract.Document) bool {
+	strs := [...]*string{
+		0: &doc.URL, 1: &doc.CanonicalURL, 2: &doc.Title, 4: &doc.Published,
+		5: &doc.Modified, 6: &doc.SiteName, 7: &doc.Description, 8: &doc.Language,
+		11: &doc.Favicon, 12: &doc.LeadImage, 13: &doc.Markdown, 14: &doc.Text,
+		15: &doc.HTML, 26: nil,
+	}
+	return d.fields(docKeys, func(i int) bool {
+		if p := strs[i]; p != nil {
+			return d.strInto(p)
 		}
-	}
-	return -1
+		switch i {
+		case 3:
+			return arrayOf(d, &doc.Authors, d.strInto)
+		case 9:
+			return arrayOf(d, &doc.Categories, d.strInto)
+		case 10:
+			return arrayOf(d, &doc.Tags, d.strInto)
+		case 16:
+			return arrayOf(d, &doc.Links, d.link)
+		case 17:
+			return arrayOf(d, &doc.Media, d.media)
+		case 18:
+			return arrayOf(d, &doc.Tables, d.table)
+		case 19:
+			return d.integer(&doc.WordCount)
+		case 20:
+			return d.integer(&doc.ReadingTimeSeconds)
+		case 21:
+			return d.quality(&doc.Quality)
+		case 22:
+			return arrayOf(d, &doc.Schema, d.raw)
+		case 23:
+			return d.stringMap(&doc.OpenGraph)
+		case 24:
+			return d.stringMap(&doc.Twitter)
+		case 25:
+			return arrayOf(d, &doc.Robots, d.strInto)
+		case 26:
+			return d.metadata(&doc.Meta)
+		}
+		return false
+	})
 }
 
-func (d *reader) links(dst *[]extract.Link) bool {
-	out := []extract.Link{}
-	ok := d.array(func() bool {
-		var l extract.Link
-		ok := d.object(func(key string) int {
-			i := d.field(key, "url", "text", "rel", "nofollow", "external", "in_content")
-			if i < 0 || d.null() {
-				return i
-			}
-			ok := false
-			switch i {
-			case 0:
-				ok = d.strInto(&l.URL)
-			case 1:
-				ok = d.strInto(&l.Text)
-			case 2:
-				ok = d.strInto(&l.Rel)
-			case 3:
-				ok = d.boolean(&l.NoFollow)
-			case 4:
-				ok = d.boolean(&l.External)
-			case 5:
-				ok = d.boolean(&l.InContent)
-			}
-			if !ok {
-				return -1
-			}
-			return i
-		})
-		out = append(out, l)
-		return ok
+var linkKeys = []string{"url", "text", "rel", "nofollow", "external", "in_content"}
+
+func (d *reader) link(l *extract.Link) bool {
+	return d.fields(linkKeys, func(i int) bool {
+		switch i {
+		case 0:
+			return d.strInto(&l.URL)
+		case 1:
+			return d.strInto(&l.Text)
+		case 2:
+			return d.strInto(&l.Rel)
+		case 3:
+			return d.boolean(&l.NoFollow)
+		case 4:
+			return d.boolean(&l.External)
+		default:
+			return d.boolean(&l.InContent)
+		}
 	})
-	*dst = out
-	return ok
 }
 
-func (d *reader) media(dst *[]extract.Media) bool {
-	out := []extract.Media{}
-	ok := d.array(func() bool {
-		var m extract.Media
-		ok := d.object(func(key string) int {
-			i := d.field(key, "kind", "url", "alt", "title", "caption", "width", "height", "srcset")
-			if i < 0 || d.null() {
-				return i
-			}
-			ok := false
-			switch i {
-			case 0:
-				var s string
-				ok = d.strInto(&s)
-				m.Kind = extract.MediaKind(s)
-			case 1:
-				ok = d.strInto(&m.URL)
-			case 2:
-				ok = d.strInto(&m.Alt)
-			case 3:
-				ok = d.strInto(&m.Title)
-			case 4:
-				ok = d.strInto(&m.Caption)
-			case 5:
-				ok = d.integer(&m.Width)
-			case 6:
-				ok = d.integer(&m.Height)
-			case 7:
-				ok = d.srcset(&m.Srcset)
-			}
-			if !ok {
-				return -1
-			}
-			return i
-		})
-		out = append(out, m)
-		return ok
+var mediaKeys = []string{"kind", "url", "alt", "title", "caption", "width", "height", "srcset"}
+
+func (d *reader) media(m *extract.Media) bool {
+	return d.fields(mediaKeys, func(i int) bool {
+		switch i {
+		case 0:
+			var s string
+			ok := d.strInto(&s)
+			m.Kind = extract.MediaKind(s)
+			return ok
+		case 1:
+			return d.strInto(&m.URL)
+		case 2:
+			return d.strInto(&m.Alt)
+		case 3:
+			return d.strInto(&m.Title)
+		case 4:
+			return d.strInto(&m.Caption)
+		case 5:
+			return d.integer(&m.Width)
+		case 6:
+			return d.integer(&m.Height)
+		default:
+			return arrayOf(d, &m.Srcset, d.candidate)
+		}
 	})
-	*dst = out
-	return ok
 }
 
-func (d *reader) srcset(dst *[]extract.SrcsetCandidate) bool {
-	out := []extract.SrcsetCandidate{}
-	ok := d.array(func() bool {
-		var c extract.SrcsetCandidate
-		ok := d.object(func(key string) int {
-			i := d.field(key, "url", "width", "density")
-			if i < 0 || d.null() {
-				return i
-			}
-			ok := false
-			switch i {
-			case 0:
-				ok = d.strInto(&c.URL)
-			case 1:
-				ok = d.integer(&c.Width)
-			case 2:
-				ok = d.float(&c.Density)
-			}
-			if !ok {
-				return -1
-			}
-			return i
-		})
-		out = append(out, c)
-		return ok
+var candidateKeys = []string{"url", "width", "density"}
+
+func (d *reader) candidate(c *extract.SrcsetCandidate) bool {
+	return d.fields(candidateKeys, func(i int) bool {
+		switch i {
+		case 0:
+			return d.strInto(&c.URL)
+		case 1:
+			return d.integer(&c.Width)
+		default:
+			return d.float(&c.Density)
+		}
 	})
-	*dst = out
-	return ok
 }
 
-func (d *reader) tables(dst *[]extract.Table) bool {
-	out := []extract.Table{}
-	ok := d.array(func() bool {
-		var t extract.Table
-		ok := d.object(func(key string) int {
-			i := d.field(key, "caption", "header_rows", "rows")
-			if i < 0 || d.null() {
-				return i
-			}
-			ok := false
-			switch i {
-			case 0:
-				ok = d.strInto(&t.Caption)
-			case 1:
-				ok = d.integer(&t.HeaderRows)
-			case 2:
-				rows := [][]string{}
-				ok = d.array(func() bool {
-					var row []string
-					ok := d.strings(&row)
-					rows = append(rows, row)
-					return ok
-				})
-				t.Rows = rows
-			}
-			if !ok {
-				return -1
-			}
-			return i
-		})
-		out = append(out, t)
-		return ok
+var tableKeys = []string{"caption", "header_rows", "rows"}
+
+func (d *reader) table(t *extract.Table) bool {
+	return d.fields(tableKeys, func(i int) bool {
+		switch i {
+		case 0:
+			return d.strInto(&t.Caption)
+		case 1:
+			return d.integer(&t.HeaderRows)
+		default:
+			return arrayOf(d, &t.Rows, func(row *[]string) bool { return arrayOf(d, row, d.strInto) })
+		}
 	})
-	*dst = out
-	return ok
 }
+
+var qualityKeys = []string{"score", "parts"}
 
 func (d *reader) quality(q *extract.Quality) bool {
-	return d.object(func(key string) int {
-		i := d.field(key, "score", "parts")
-		if i < 0 || d.null() {
-			return i
+	return d.fields(qualityKeys, func(i int) bool {
+		if i == 0 {
+			return d.integer(&q.Score)
 		}
-		ok := false
-		switch i {
-		case 0:
-			ok = d.integer(&q.Score)
-		case 1:
-			m := map[string]int{}
-			q.Parts = m
-			ok = d.mapOf(func(k string) bool {
-				var v int
-				ok := d.integer(&v)
-				m[k] = v
-				return ok
-			})
-		}
-		if !ok {
-			return -1
-		}
-		return i
+		m := map[string]int{}
+		q.Parts = m
+		return d.mapOf(func(k string) bool {
+			var v int
+			ok := d.integer(&v)
+			m[k] = v
+			return ok
+		})
 	})
 }
 
+var metadataKeys = []string{"engine", "version", "duration_ns", "nodes_visited", "degraded", "warnings"}
+
 func (d *reader) metadata(m *extract.Metadata) bool {
-	return d.object(func(key string) int {
-		i := d.field(key, "engine", "version", "duration_ns", "nodes_visited", "degraded", "warnings")
-		if i < 0 || d.null() {
-			return i
-		}
-		ok := false
+	return d.fields(metadataKeys, func(i int) bool {
 		switch i {
 		case 0:
-			ok = d.strInto(&m.Engine)
+			return d.strInto(&m.Engine)
 		case 1:
-			ok = d.strInto(&m.Version)
+			return d.strInto(&m.Version)
 		case 2:
 			var v int64
-			ok = d.int64(&v)
+			ok := d.int64(&v)
 			m.Duration = time.Duration(v)
+			return ok
 		case 3:
-			ok = d.integer(&m.NodesVisited)
+			return d.integer(&m.NodesVisited)
 		case 4:
-			ok = d.boolean(&m.Degraded)
-		case 5:
-			ok = d.strings(&m.Warnings)
+			return d.boolean(&m.Degraded)
+		default:
+			return arrayOf(d, &m.Warnings, d.strInto)
 		}
-		if !ok {
-			return -1
-		}
-		return i
 	})
 }
 
