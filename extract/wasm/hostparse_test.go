@@ -75,7 +75,7 @@ func TestHostParse(t *testing.T) {
 				if werr != nil {
 					require.Error(t, gerr)
 					for _, sentinel := range []error{extract.ErrInvalidHTML, extract.ErrParse, extract.ErrResourceLimit} {
-						assert.Equal(t, errorsIs(werr, sentinel), errorsIs(gerr, sentinel), "%v vs %v", werr, gerr)
+						assert.Equal(t, errors.Is(werr, sentinel), errors.Is(gerr, sentinel), "%v vs %v", werr, gerr)
 					}
 					continue
 				}
@@ -143,5 +143,3 @@ func TestTreeVersion(t *testing.T) {
 	_, err := wasm.New(ctx, wasm.Module(guest(guestSpec{infoJSON: []byte(`{"name":"fixture","modes":["article"],"tree":"yes"}`)})))
 	require.ErrorIs(t, err, wasm.ErrBadResponse, "a tree that is not a number is a bad info")
 }
-
-func errorsIs(err, target error) bool { return errors.Is(err, target) }

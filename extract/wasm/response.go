@@ -536,7 +536,7 @@ func arrayOf[T any](d *reader, dst *[]T, elem func(*T) bool) bool {
 	return ok
 }
 
-var docKeys = []string{
+var docKeys = [...]string{
 	"url", "canonical_url", "title", "authors", "published", "modified",
 	"site_name", "description", "language", "categories", "tags", "favicon",
 	"lead_image", "markdown", "text", "html", "links", "media", "tables",
@@ -545,13 +545,13 @@ var docKeys = []string{
 }
 
 func (d *reader) document(doc *extract.Document) bool {
-	strs := [...]*string{
+	strs := [len(docKeys)]*string{
 		0: &doc.URL, 1: &doc.CanonicalURL, 2: &doc.Title, 4: &doc.Published,
 		5: &doc.Modified, 6: &doc.SiteName, 7: &doc.Description, 8: &doc.Language,
 		11: &doc.Favicon, 12: &doc.LeadImage, 13: &doc.Markdown, 14: &doc.Text,
-		15: &doc.HTML, 26: nil,
+		15: &doc.HTML,
 	}
-	return d.fields(docKeys, func(i int) bool {
+	return d.fields(docKeys[:], func(i int) bool {
 		if p := strs[i]; p != nil {
 			return d.strInto(p)
 		}
