@@ -56,7 +56,7 @@
 // the page, the tree the native engine's parser builds from it, in the
 // flat binary form of package [github.com/riptide-go/riptide/extract/wasm/htmltree]
 // (specified in ABI.md), and extracts from that tree instead of parsing:
-// with the default module a page takes about 3.8 times the native
+// with the default module a page takes about 3.9 times the native
 // engine's time instead of 9 (one core, the article benchmark). The host
 // sends no tree, and the guest parses the page itself, when the native
 // engine would not build one (not markup, nesting past the parser's limit,
