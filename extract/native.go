@@ -188,10 +188,11 @@ func extractParsed(ctx context.Context, in Input, sels []selector, limit int, pa
 			return nil, err
 		}
 	}
-	if !degraded && mode != ModeSelectors && stats.TextChars < noscriptRetry && page == nil {
+	retry := !degraded && mode != ModeSelectors && stats.TextChars < noscriptRetry
+	if retry && page == nil {
 		page = textenc.ToUTF8(in.HTML, in.ContentType)
 	}
-	if !degraded && mode != ModeSelectors && stats.TextChars < noscriptRetry && containsFoldBytes(page, "<noscript") {
+	if retry && containsFoldBytes(page, "<noscript") {
 		// Little text, and a <noscript>: the page may keep its text
 		// there for readers without scripts. Parse again with
 		// scripting off, so that it is markup, and keep what says more.

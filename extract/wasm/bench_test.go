@@ -2,11 +2,9 @@ package wasm_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/riptide-go/riptide/extract"
 	"github.com/riptide-go/riptide/extract/wasm"
+	"github.com/riptide-go/riptide/internal/extractbench"
 	"github.com/riptide-go/riptide/internal/store"
 	"github.com/riptide-go/riptide/internal/testenv"
 	"github.com/riptide-go/riptide/wasmcache"
@@ -34,26 +33,15 @@ var benchPages struct {
 	err   error
 }
 
-// loadPages returns every page of the benchmark set, gunzipped, sorted by
-// id.
+// loadPages returns every page of the benchmark set, sorted by id.
 func loadPages(t testing.TB) []page {
 	t.Helper()
 	dir := testenv.BenchDir(t)
 	benchPages.once.Do(func() {
-		files, err := filepath.Glob(filepath.Join(dir, "html", "*.html.gz"))
-		if err != nil {
-			benchPages.err = err
-			return
-		}
-		slices.Sort(files)
-		for _, f := range files {
-			b, err := gunzip(f)
-			if err != nil {
-				benchPages.err = fmt.Errorf("%s: %w", f, err)
-				return
-			}
-			id := filepath.Base(f)
-			benchPages.pages = append(benchPages.pages, page{id: id[:len(id)-len(".html.gz")], html: b})
+		pages, err := extractbench.LoadPages(dir)
+		benchPages.err = err
+		for _, p := range pages {
+			benchPages.pages = append(benchPages.pages, page{id: p.ID, html: p.HTML})
 		}
 	})
 	if benchPages.err != nil {
@@ -63,19 +51,6 @@ func loadPages(t testing.TB) []page {
 		t.Fatalf("no pages in %s/html", dir)
 	}
 	return benchPages.pages
-}
-
-func gunzip(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		return nil, err
-	}
-	return io.ReadAll(zr)
 }
 
 func totalBytes(pages []page) int64 {

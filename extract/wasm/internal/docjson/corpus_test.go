@@ -1,17 +1,12 @@
 package docjson_test
 
 import (
-	"compress/gzip"
 	"context"
-	"io"
-	"os"
-	"path/filepath"
-	"slices"
-	"strings"
 	"sync"
 	"testing"
 
 	"github.com/riptide-go/riptide/extract"
+	"github.com/riptide-go/riptide/internal/extractbench"
 	"github.com/riptide-go/riptide/internal/testenv"
 )
 
@@ -37,14 +32,20 @@ var corpusDocs struct {
 	err  error
 }
 
-// corpus extracts, once, every page of the article benchmark's html
-// directory (*.html and *.html.gz) with the native engine. Pages the engine
-// rejects are left out.
+// corpus extracts, once, every page of the article benchmark with the
+// native engine. Pages the engine rejects are left out.
 func corpus(tb testing.TB) []corpusDoc {
 	tb.Helper()
-	dir := filepath.Join(testenv.BenchDir(tb), "html")
+	dir := testenv.BenchDir(tb)
 	corpusDocs.once.Do(func() {
-		corpusDocs.docs, corpusDocs.err = extractAll(dir)
+		pages, err := extractbench.LoadPages(dir)
+		corpusDocs.err = err
+		for _, p := range pages {
+			in := extract.Input{URL: "https://example.com/" + p.ID, HTML: p.HTML}
+			if doc, err := (&extract.Native{}).Extract(context.Background(), in); err == nil {
+				corpusDocs.docs = append(corpusDocs.docs, corpusDoc{id: p.ID, doc: doc})
+			}
+		}
 	})
 	if corpusDocs.err != nil {
 		tb.Fatal(corpusDocs.err)
@@ -53,50 +54,4 @@ func corpus(tb testing.TB) []corpusDoc {
 		tb.Fatalf("no pages extracted from %s", dir)
 	}
 	return corpusDocs.docs
-}
-
-func extractAll(dir string) ([]corpusDoc, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var docs []corpusDoc
-	for _, e := range entries {
-		id, gz := strings.CutSuffix(e.Name(), ".html.gz")
-		if !gz {
-			var ok bool
-			if id, ok = strings.CutSuffix(e.Name(), ".html"); !ok {
-				continue
-			}
-		}
-		page, err := readPage(filepath.Join(dir, e.Name()), gz)
-		if err != nil {
-			return nil, err
-		}
-		in := extract.Input{URL: "https://example.com/" + id, HTML: page}
-		doc, err := (&extract.Native{}).Extract(context.Background(), in)
-		if err != nil {
-			continue
-		}
-		docs = append(docs, corpusDoc{id: id, doc: doc})
-	}
-	slices.SortFunc(docs, func(a, b corpusDoc) int { return strings.Compare(a.id, b.id) })
-	return docs, nil
-}
-
-func readPage(path string, gz bool) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var r io.Reader = f
-	if gz {
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			return nil, err
-		}
-		r = zr
-	}
-	return io.ReadAll(r)
 }
