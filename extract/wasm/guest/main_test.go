@@ -13,6 +13,8 @@ import (
 	"github.com/riptide-go/riptide/extract"
 	"github.com/riptide-go/riptide/extract/internal/pageparse"
 	"github.com/riptide-go/riptide/extract/wasm/htmltree"
+	"github.com/riptide-go/riptide/internal/extractbench"
+	"github.com/riptide-go/riptide/internal/testenv"
 )
 
 const page = `<html><head><title>T</title></head><body><article><h1>T</h1><p>` +
@@ -20,7 +22,7 @@ const page = `<html><head><title>T</title></head><body><article><h1>T</h1><p>` +
 
 // requestBuf builds a request buffer as the host does: u32 header length,
 // header JSON, page, tree.
-func requestBuf(t *testing.T, hdr map[string]any, html, tree []byte) []byte {
+func requestBuf(t testing.TB, hdr map[string]any, html, tree []byte) []byte {
 	t.Helper()
 	h, err := json.Marshal(hdr)
 	require.NoError(t, err)
@@ -90,5 +92,30 @@ func TestBadTreeRequest(t *testing.T) {
 			assert.Nil(t, r.Document)
 			assert.True(t, strings.Contains(r.Error.Message, "tree") || strings.Contains(r.Error.Message, "html_len"), r.Error.Message)
 		})
+	}
+}
+
+// BenchmarkHandle runs the guest's request handling natively on the
+// benchmark pages, as the host sends them (page and tree). Its CPU
+// profile is the guest's default.pgo (see gen_default.go).
+func BenchmarkHandle(b *testing.B) {
+	pages, err := extractbench.LoadPages(testenv.BenchDir(b))
+	require.NoError(b, err)
+	bufs := make([][]byte, 0, len(pages))
+	for _, p := range pages {
+		root, degraded, err := pageparse.Parse(context.Background(), p.HTML, 0)
+		require.NoError(b, err)
+		var tree []byte
+		if !degraded {
+			tree, err = htmltree.Append(nil, root)
+			require.NoError(b, err)
+		}
+		hdr := map[string]any{"url": "https://example.com/" + p.ID, "html_len": len(p.HTML), "tree_len": len(tree)}
+		bufs = append(bufs, requestBuf(b, hdr, p.HTML, tree))
+	}
+	var g guest
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		g.handle(bufs[i%len(bufs)])
 	}
 }
