@@ -143,38 +143,88 @@ func (r *rewriter) body(start, end int) error {
 
 	out := append(r.out, b[start:p]...)
 	// The entry check goes here, if the function calls any (known at its
-	// end) and its first loop does not come first.
-	entryAt, first, calls := len(out), loopFirst(b, p, end), false
+	// end) and its first loop, with a check at its head, does not come
+	// first.
+	first := false
+	if at := loopFirst(b, p, end); at >= 0 {
+		_, first = r.dispatch(b, at, end)
+		first = !first
+	}
+	entryAt, calls := len(out), false
 	copied := p // b[copied:p] is still to be copied
+
+	// Control nesting: depth counts the open blocks, loops and ifs,
+	// the function's own block included. d is the dispatch loop open,
+	// if any; setAt is where the last local.set began, constEnd and setEnd
+	// where the last i32.const and local.set ended.
+	depth := 1
+	var d dispatchLoop
+	constEnd, setAt, setEnd := -1, -1, -1
+	var constVal int64
+	var setLocal uint32
+
 	var op byte
 	for p < end {
 		op = b[p]
 		k := immediates[op]
 		if k == immNone {
+			if op == 0x0b { // end
+				depth--
+				if d.active {
+					switch depth {
+					case d.at:
+						d.active = false
+					case d.at + d.n - d.region:
+						d.region++
+					}
+				}
+			}
 			p++
 			continue
 		}
+		at := p
 		// The commonest case after no immediate: one LEB128 integer of
-		// one byte (local.get, i32.const, br_if, ...).
-		if k-immU32 <= immI64-immU32 && p+1 < end && b[p+1] < 0x80 {
+		// one byte (local.get, i32.const, br_if, ...). Branches to a
+		// dispatch loop, and the i32.const and local.set before them,
+		// take the long way.
+		if k-immU32 <= immI64-immU32 && p+1 < end && b[p+1] < 0x80 && !(d.active && (op == 0x0c || op == 0x0d || op == 0x21 || op == 0x41)) {
 			p += 2
 			continue
 		}
-		at := p
 		p++
 		switch k {
 		case immU32:
+			var v uint32
 			if p < end && b[p] < 0x80 {
+				v = uint32(b[p])
 				p++
-			} else if _, p, ok = leb128.U32(b, p); !ok {
+			} else if v, p, ok = leb128.U32(b, p); !ok {
 				return invalidAt(at, "malformed immediate")
+			}
+			switch op {
+			case 0x21: // local.set
+				setAt, setEnd, setLocal = at, p, v
+			case 0x0c, 0x0d: // br, br_if
+				if !d.active || int64(depth)-1-int64(v) != int64(d.at) {
+					break
+				}
+				if op == 0x0c && setEnd == at && constEnd == setAt && setLocal == d.local && d.forward(constVal) {
+					r.forward++
+					break
+				}
+				out = append(out, b[copied:at]...)
+				out = append(out, r.check...)
+				copied = at
+				r.backs++
 			}
 		case immI32:
 			if p < end && b[p] < 0x80 {
+				constVal = int64(int8(b[p]<<1) >> 1)
 				p++
-			} else if p, ok = leb128.SkipSigned(b, p, 32); !ok {
+			} else if constVal, p, ok = leb128.Signed(b, p, 32); !ok {
 				return invalidAt(at, "malformed i32.const")
 			}
+			constEnd = p
 		case immGlobal:
 			var g uint32
 			if p < end && b[p] < 0x80 {
@@ -236,11 +286,21 @@ func (r *rewriter) body(start, end int) error {
 				}
 			}
 			if op == opLoop {
-				out = append(out, b[copied:p]...)
-				out = append(out, r.check...)
-				copied = p
-				r.loops++
+				if !d.active {
+					if dl, ok := r.dispatch(b, at, end); ok {
+						d = dl
+						d.at = depth
+						r.dispatches++
+					}
+				}
+				if !d.active || d.at != depth {
+					out = append(out, b[copied:p]...)
+					out = append(out, r.check...)
+					copied = p
+					r.loops++
+				}
 			}
+			depth++
 		case immI64:
 			if p < end && b[p] < 0x80 {
 				p++
@@ -259,10 +319,19 @@ func (r *rewriter) body(start, end int) error {
 			if int64(m) >= int64(end-p) {
 				return invalidAt(at, "br_table longer than its function")
 			}
+			toLoop := false
 			for i := uint32(0); i <= m; i++ {
-				if _, p, ok = leb128.U32(b, p); !ok {
+				var l uint32
+				if l, p, ok = leb128.U32(b, p); !ok {
 					return invalidAt(at, "malformed br_table")
 				}
+				toLoop = toLoop || d.active && int64(depth)-1-int64(l) == int64(d.at)
+			}
+			if toLoop {
+				out = append(out, b[copied:at]...)
+				out = append(out, r.check...)
+				copied = at
+				r.backs++
 			}
 		case immCallIndirect:
 			calls = true
@@ -330,60 +399,127 @@ func (r *rewriter) body(start, end int) error {
 	return nil
 }
 
-// loopFirst reports whether every run of the function body b[p:end]
-// reaches a loop header before it can call, branch, return or trap: when
+// loopFirst returns the offset of the function body b[p:end]'s first
+// loop if every run of it reaches that loop before it can call, branch,
+// return or trap, and -1 otherwise. It does when
 // the instructions before its first loop only open blocks, move values
 // between locals, globals and memory, or compute. That loop's check then
 // runs on every entry, and an entry check would count the call twice (Go
 // compiles most functions this way: a frame set-up, a block per resume
-// point, then the loop that dispatches on the resume point). It answers
-// false for anything it does not follow, which only costs a check.
-func loopFirst(b []byte, p, end int) bool {
+// point, then the loop that dispatches on the resume point), unless it is
+// a dispatch loop, which has no check at its head. It answers -1 for
+// anything it does not follow, which only costs a check.
+func loopFirst(b []byte, p, end int) int {
 	var ok bool
 	for p < end {
 		op := b[p]
 		p++
 		switch {
 		case op == opLoop:
-			return true
+			return p - 1
 		case op == 0x02: // block
 			if p >= end {
-				return false
+				return -1
 			}
 			if c := b[p]; c == blockEmpty || isValType(c) {
 				p++
 			} else if _, p, ok = leb128.Signed(b, p, 33); !ok {
-				return false
+				return -1
 			}
 		case op == 0x01, op == 0x1a, op == 0x1b: // nop, drop, select
 		case op >= 0x20 && op <= 0x24: // local.get/set/tee, global.get/set
 			if _, p, ok = leb128.U32(b, p); !ok {
-				return false
+				return -1
 			}
 		case op == 0x41: // i32.const
 			if p, ok = leb128.SkipSigned(b, p, 32); !ok {
-				return false
+				return -1
 			}
 		case op == 0x42: // i64.const
 			if p, ok = leb128.SkipSigned(b, p, 64); !ok {
-				return false
+				return -1
 			}
 		case op >= 0x28 && op <= 0x3e: // loads and stores (one memory)
 			var align uint32
 			if align, p, ok = leb128.U32(b, p); !ok || align&0x40 != 0 {
-				return false
+				return -1
 			}
 			if _, p, ok = leb128.U32(b, p); !ok {
-				return false
+				return -1
 			}
 		case op >= 0x45 && op <= 0xc4: // comparisons, arithmetic, conversions
 		default:
-			return false
+			return -1
 		}
 	}
-	return false
+	return -1
 }
 
 func invalidAt(off int, format string, args ...any) error {
 	return fmt.Errorf("%w: %s at offset %#x", ErrInvalid, fmt.Sprintf(format, args...), off)
+}
+
+// dispatchLoop is a loop that starts by dispatching on a local through
+// a br_table, the way Go compiles every function: the loop's body opens
+// n blocks, then "local.get x; br_table", whose labels pick the code
+// after the end of one of those blocks. A jump inside the function sets
+// x to the target and branches to the loop. Such a branch only needs a
+// check when it goes back: when the code it selects does not come after
+// the branch (the region it selects is not past the branch's region).
+type dispatchLoop struct {
+	active bool
+	at     int      // control depth of the loop: the loop is the at-th open construct
+	n      int      // dispatch blocks
+	region int      // dispatch blocks ended so far: the region the code is in
+	local  uint32   // the local the br_table reads
+	table  []uint32 // the br_table's labels, the default last
+}
+
+// forward reports whether a branch to the loop with the local set to k,
+// from the current region, selects a later region. Label l of the table
+// selects the code after the end of the l-th dispatch block from the
+// innermost, which is region l+1.
+func (d *dispatchLoop) forward(k int64) bool {
+	i := uint64(uint32(k)) // br_table reads the operand as unsigned
+	if i >= uint64(len(d.table)-1) {
+		i = uint64(len(d.table) - 1)
+	}
+	return int(d.table[i])+1 > d.region
+}
+
+// dispatch recognises a dispatch loop at b[at] (a loop opcode): an empty
+// block type, one or more empty blocks, local.get x, then a br_table
+// whose labels are all among those blocks. Anything else is not one.
+func (r *rewriter) dispatch(b []byte, at, end int) (dispatchLoop, bool) {
+	p := at + 1
+	if p >= end || b[p] != blockEmpty {
+		return dispatchLoop{}, false
+	}
+	p++
+	n := 0
+	for p+1 < end && b[p] == 0x02 && b[p+1] == blockEmpty {
+		n++
+		p += 2
+	}
+	if n == 0 || p >= end || b[p] != 0x20 {
+		return dispatchLoop{}, false
+	}
+	x, p, ok := leb128.U32(b, p+1)
+	if !ok || p >= end || b[p] != 0x0e {
+		return dispatchLoop{}, false
+	}
+	m, p, ok := leb128.U32(b, p+1)
+	if !ok || int64(m) >= int64(end-p) {
+		return dispatchLoop{}, false
+	}
+	table := r.table[:0]
+	for i := uint32(0); i <= m; i++ {
+		var l uint32
+		if l, p, ok = leb128.U32(b, p); !ok || l >= uint32(n) {
+			return dispatchLoop{}, false
+		}
+		table = append(table, l)
+	}
+	r.table = table
+	return dispatchLoop{active: true, n: n, local: x, table: table}, true
 }

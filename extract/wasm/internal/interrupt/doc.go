@@ -21,11 +21,25 @@
 //
 // It then inserts a check at the head of every loop, and at the entry of
 // every function that calls a function (directly, through a table or as a
-// tail call), unless its first loop comes before any call, branch, return
-// or trap (only blocks, local, global and memory accesses, constants and
-// arithmetic before it), since that loop's check then runs on every entry.
+// tail call), unless its first loop, with a check at its head, comes
+// before any call, branch, return or trap (only blocks, local, global and
+// memory accesses, constants and arithmetic before it), since that loop's
+// check then runs on every entry.
+//
+// Dispatch loops are the exception. Go compiles every function to one
+// loop whose body opens a block per region of code, then dispatches on a
+// local with "local.get x; br_table"; every jump, forward or back, sets x
+// and branches to the loop, so a check at its head would run on every
+// jump. A loop of that exact shape (an empty block type, empty blocks, a
+// br_table whose labels all select one of them) gets no check at its
+// head; instead, a check goes before every branch to it, except
+// "i32.const k; local.set x; br loop" when the region that k selects
+// comes after the branch's own region. Such a jump moves forward in the
+// code, so between two checks the code runs forward only, and a function
+// runs at most its own length of instructions between them.
+//
 // So between two checks a guest runs a bounded number of instructions: a
-// function that calls none runs straight-line code between its loop
+// function that calls none runs forward-only code between its loop
 // checks and cannot recurse, and every call is made by code that has
 // passed a check since its function was entered. The check is:
 //
@@ -40,7 +54,7 @@
 //	i32.sub
 //	global.set G
 //
-// Each loop iteration and each call takes one unit of fuel; the guest
+// Each loop iteration, jump back and call takes one unit of fuel; the guest
 // calls the host only when the fuel is exhausted, once every Interval
 // checks. The check leaves the operand stack as it found it, so it is
 // valid at the head of loops with parameters too.

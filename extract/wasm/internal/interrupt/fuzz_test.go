@@ -19,6 +19,8 @@ func FuzzInstrument(f *testing.F) {
 		f.Add(tc.module)
 	}
 	f.Add(env())
+	f.Add(dispatchModule(jump(lx, 1, 1))())
+	f.Add(dispatchModule(cat(i32c(1), set(lx), i32c(5), brTable(0, 1)))())
 	for _, s := range samples() {
 		m := newMod()
 		m.types = [][]byte{functype(nil, nil), functype([]byte{i32}, []byte{i32})}

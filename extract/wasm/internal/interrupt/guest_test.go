@@ -140,11 +140,15 @@ func TestDefaultGuestTwice(t *testing.T) {
 // TestDefaultGuestChecks counts the checks inserted in the default guest.
 func TestDefaultGuestChecks(t *testing.T) {
 	in := readDefault(t)
-	out, loops, entries, err := interrupt.Stats(in)
+	out, c, err := interrupt.Stats(in)
 	require.NoError(t, err)
-	t.Logf("default guest: %d bytes -> %d bytes, %d loop checks, %d entry checks", len(in), len(out), loops, entries)
-	assert.Positive(t, loops)
-	assert.Positive(t, entries)
+	t.Logf("default guest: %d bytes -> %d bytes, %d loop checks, %d entry checks, %d dispatch loops, %d branches back to them checked, %d forward unchecked",
+		len(in), len(out), c.Loops, c.Entries, c.Dispatches, c.Backs, c.Forward)
+	assert.Positive(t, c.Loops)
+	assert.Positive(t, c.Entries)
+	assert.Positive(t, c.Dispatches, "Go compiles every function to a dispatch loop")
+	assert.Positive(t, c.Backs)
+	assert.Greater(t, c.Forward, c.Backs, "most of Go's jumps go forward")
 }
 
 func BenchmarkInstrument(b *testing.B) {

@@ -156,10 +156,10 @@ func TestChecksInserted(t *testing.T) {
 	m.fn(0, nil, get(0), returnCall(callee+1))
 	m.fn(0, nil, get(0), i32c(0), returnCallIndirect(0, 0))
 	require.NoError(t, compiles(m.bytes()), "the test module itself is valid")
-	_, loops, entries, err := interrupt.Stats(m.bytes())
+	_, c, err := interrupt.Stats(m.bytes())
 	require.NoError(t, err)
-	assert.Equal(t, 1+1+2+1+7+1, loops)
-	assert.Equal(t, 7+3, entries)
+	assert.Equal(t, 1+1+2+1+7+1, c.Loops)
+	assert.Equal(t, 7+3, c.Entries)
 }
 
 // TestStopsRecursionLoopFirst: a function whose entry check is left out
@@ -175,10 +175,10 @@ func TestStopsRecursionLoopFirst(t *testing.T) {
 		i32Add,
 	)))
 	m.exports = [][]byte{export("fib", kFunc, 0)}
-	_, loops, entries, err := interrupt.Stats(m.bytes())
+	_, c, err := interrupt.Stats(m.bytes())
 	require.NoError(t, err)
-	require.Equal(t, 1, loops)
-	require.Zero(t, entries, "the loop comes first")
+	require.Equal(t, 1, c.Loops)
+	require.Zero(t, c.Entries, "the loop comes first")
 	testStops(t, m.bytes(), "fib", 40)
 }
 

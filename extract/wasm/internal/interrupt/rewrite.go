@@ -16,7 +16,12 @@ type rewriter struct {
 	checkType uint32 // index of the added type () -> (i32)
 	check     []byte // the check sequence inserted in function bodies
 
-	loops, entries int // checks inserted, for tests and benchmarks
+	table []uint32 // a dispatch loop's br_table, reused between functions
+
+	// Checks inserted at loop heads, function entries and branches back
+	// to a dispatch loop; dispatch loops found and branches to them left
+	// without a check, for tests and benchmarks.
+	loops, entries, backs, dispatches, forward int
 }
 
 func newRewriter(m *module) *rewriter {
