@@ -17,7 +17,7 @@ import (
 )
 
 // benchPages reads the article benchmark's pages (skipping when absent).
-func benchPages(b *testing.B) [][]byte {
+func benchPages(b testing.TB) [][]byte {
 	b.Helper()
 	dir := testenv.BenchDir(b)
 	files, err := filepath.Glob(filepath.Join(dir, "html", "*.html*"))

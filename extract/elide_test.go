@@ -2,11 +2,7 @@ package extract
 
 import (
 	"bytes"
-	"compress/gzip"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,7 +10,6 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
-	"github.com/riptide-go/riptide/internal/testenv"
 )
 
 // treeWithoutRawText renders the tree html.Parse builds from page, without
@@ -108,31 +103,16 @@ func TestElideRawTextNoCopy(t *testing.T) {
 // TestElideRawTextBenchmarkPages: on every page of the article benchmark,
 // the elided page parses to the same tree less the removed text.
 func TestElideRawTextBenchmarkPages(t *testing.T) {
-	dir := testenv.BenchDir(t)
-	files, err := filepath.Glob(filepath.Join(dir, "html", "*.html.gz"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no pages in %s/html", dir)
-	}
+	pages := benchPages(t)
 	var before, after int
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
-		if err != nil {
-			t.Fatal(err)
-		}
-		page, err := io.ReadAll(zr)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, page := range pages {
 		page = textenc.ToUTF8(page, "")
 		before += len(page)
 		after += len(checkElided(t, page))
 	}
-	t.Logf("%d pages: %d bytes, %d after elision (%.1f%% removed)", len(files), before, after, 100*float64(before-after)/float64(before))
+	t.Logf("%d pages: %d bytes, %d after elision (%.1f%% removed)", len(pages), before, after, 100*float64(before-after)/float64(before))
 }
+
 
 // FuzzElideRawText: for any input, the elided page parses to the same
 // tree as the input, less the text of script and style elements.

@@ -121,6 +121,18 @@ func resolveHref(href string, base *url.URL, baseHost string) resolvedHref {
 	if href == "" || href[0] == '#' || unsafeScheme(href) {
 		return resolvedHref{}
 	}
+	if plainBase(base) {
+		if s, ok := resolveSimple(base, href); ok {
+			if s.samePage || len(s.url) > 8192 {
+				return resolvedHref{}
+			}
+			r := resolvedHref{url: s.url, ok: true}
+			if baseHost != "" {
+				r.external = normHost(s.hostname) != baseHost
+			}
+			return r
+		}
+	}
 	u, err := url.Parse(href)
 	if err != nil {
 		return resolvedHref{}
