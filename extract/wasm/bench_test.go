@@ -79,6 +79,35 @@ func benchDocs(b *testing.B, e extract.Extractor) {
 	b.ReportMetric(float64(i)/time.Since(start).Seconds(), "docs/s")
 }
 
+// benchRatio extracts each page natively, then with e, and reports the
+// mean time of each and their ratio. Interleaved, both see the machine in
+// the same state: a slower minute slows both, where separate runs drift
+// apart by several percent.
+func benchRatio(b *testing.B, e extract.Extractor) {
+	pages := loadPages(b)
+	ctx := context.Background()
+	var native extract.Native
+	var tn, tw time.Duration
+	i := 0
+	for b.Loop() {
+		p := pages[i%len(pages)]
+		i++
+		in := extract.Input{URL: "https://example.com/" + p.id, HTML: p.html}
+		t0 := time.Now()
+		if _, err := native.Extract(ctx, in); err != nil {
+			b.Fatalf("%s: %v", p.id, err)
+		}
+		t1 := time.Now()
+		if _, err := e.Extract(ctx, in); err != nil {
+			b.Fatalf("%s: %v", p.id, err)
+		}
+		tn, tw = tn+t1.Sub(t0), tw+time.Since(t1)
+	}
+	b.ReportMetric(float64(tn.Microseconds())/1e3/float64(i), "native-ms/doc")
+	b.ReportMetric(float64(tw.Microseconds())/1e3/float64(i), "wasm-ms/doc")
+	b.ReportMetric(float64(tw)/float64(tn), "wasm/native")
+}
+
 // BenchmarkExtract compares the native engine with the WASM engine on the
 // article benchmark, one document at a time on one goroutine: pooled
 // instances, and a fresh instance per document.
@@ -86,6 +115,7 @@ func BenchmarkExtract(b *testing.B) {
 	ctx := context.Background()
 	b.Run("native", func(b *testing.B) { benchDocs(b, &extract.Native{}) })
 	b.Run("wasm-pooled", func(b *testing.B) { benchDocs(b, defaultEngine(b)) })
+	b.Run("wasm-vs-native", func(b *testing.B) { benchRatio(b, defaultEngine(b)) })
 	// The cost of being interruptible: the same guest without the
 	// rewrite, run as given and under wazero's own checks.
 	for _, v := range []struct {
