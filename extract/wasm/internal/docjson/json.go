@@ -6,7 +6,6 @@ import (
 	"math/bits"
 	"slices"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -49,24 +48,23 @@ func appendMap[V any](b []byte, m map[string]V, val func([]byte, V) []byte) []by
 	if m == nil {
 		return append(b, "null"...)
 	}
-	type entry struct {
-		k string
-		v V
+	// Sorting the keys alone shares the sort code of []string with the
+	// rest of the module, where sorting (key, value) pairs would add a
+	// sort per map type.
+	var buf [sortedCap]string
+	keys := buf[:0]
+	for k := range m {
+		keys = append(keys, k)
 	}
-	var buf [sortedCap]entry
-	entries := buf[:0]
-	for k, v := range m {
-		entries = append(entries, entry{k, v})
-	}
-	slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.k, b.k) })
+	slices.Sort(keys)
 	b = append(b, '{')
-	for i := range entries {
+	for i, k := range keys {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, entries[i].k)
+		b = appendString(b, k)
 		b = append(b, ':')
-		b = val(b, entries[i].v)
+		b = val(b, m[k])
 	}
 	return append(b, '}')
 }
