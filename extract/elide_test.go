@@ -9,7 +9,6 @@ import (
 	"github.com/riptide-go/riptide/extract/internal/textenc"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
-
 )
 
 // treeWithoutRawText renders the tree html.Parse builds from page, without
@@ -112,7 +111,6 @@ func TestElideRawTextBenchmarkPages(t *testing.T) {
 	}
 	t.Logf("%d pages: %d bytes, %d after elision (%.1f%% removed)", len(pages), before, after, 100*float64(before-after)/float64(before))
 }
-
 
 // FuzzElideRawText: for any input, the elided page parses to the same
 // tree as the input, less the text of script and style elements.

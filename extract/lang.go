@@ -116,72 +116,10 @@ func detectLang(text string) (lang string, strong bool) {
 	if len(text) > langSampleBytes {
 		text = truncUTF8(text, langSampleBytes)
 	}
-	var (
-		letters                                       int
-		latin, cyr, han, kana, hangul, arabic, hebrew int
-		greek, thai, deva, persian, ukr               int
-	)
-	var hits [16]int
-	words := 0
-	var wb [32]byte
-	w := wb[:0]
-	flush := func() {
-		if len(w) == 0 {
-			return
-		}
-		words++
-		if bits, ok := stopWords[string(w)]; ok {
-			for i := range stopWordLangs {
-				if bits&(1<<i) != 0 {
-					hits[i]++
-				}
-			}
-		}
-		w = w[:0]
-	}
-	for _, r := range text {
-		if !unicode.IsLetter(r) {
-			if !unicode.IsMark(r) {
-				flush()
-			}
-			continue
-		}
-		letters++
-		switch {
-		case r < 0x250:
-			latin++
-		case r >= 0x400 && r < 0x530:
-			cyr++
-			switch r {
-			case 'і', 'ї', 'є', 'ґ', 'І', 'Ї', 'Є', 'Ґ':
-				ukr++
-			}
-		case r >= 0x370 && r < 0x400:
-			greek++
-		case r >= 0x590 && r < 0x600:
-			hebrew++
-		case r >= 0x600 && r < 0x700:
-			arabic++
-			switch r {
-			case 'پ', 'چ', 'ژ', 'گ', 'ی':
-				persian++
-			}
-		case r >= 0x900 && r < 0x980:
-			deva++
-		case r >= 0xE00 && r < 0xE80:
-			thai++
-		case r >= 0x3040 && r < 0x3100:
-			kana++
-		case r >= 0xAC00 && r < 0xD7B0 || r >= 0x1100 && r < 0x1200:
-			hangul++
-		case unicode.Is(unicode.Han, r):
-			han++
-		}
-		if len(w) < cap(w)-utf8.UTFMax {
-			w = utf8.AppendRune(w, unicode.ToLower(r))
-		}
-	}
-	flush()
+	c := countLang(text)
+	letters, words, hits := c.letters, c.words, c.hits
+	latin, cyr, han, kana, hangul, arabic, hebrew := c.latin, c.cyr, c.han, c.kana, c.hangul, c.arabic, c.hebrew
+	greek, thai, deva, persian, ukr := c.greek, c.thai, c.deva, c.persian, c.ukr
 	if letters < 20 {
 		return "", false
 	}
@@ -230,4 +168,105 @@ func detectLang(text string) (lang string, strong bool) {
 		return "", false
 	}
 	return stopWordLangs[best], hits[best] >= 12 && hits[best] >= 2*second && hits[best]*8 >= words
+}
+
+// langCounts is what detectLang decides from: letters by script, words,
+// and for each language of stopWordLangs its function words seen.
+type langCounts struct {
+	letters                                       int
+	latin, cyr, han, kana, hangul, arabic, hebrew int
+	greek, thai, deva, persian, ukr               int
+	words                                         int
+	hits                                          [16]int
+}
+
+// countLang counts the letters, words and function words of text.
+func countLang(text string) (c langCounts) {
+	var wb [32]byte
+	w := wb[:0]
+	flush := func() {
+		c.word(w)
+		w = w[:0]
+	}
+	for i := 0; i < len(text); {
+		// ASCII, most of most pages, without the Unicode tables: a
+		// letter is a Latin one, anything else ends the word.
+		if b := text[i]; b < utf8.RuneSelf {
+			i++
+			if b |= 0x20; b < 'a' || b > 'z' {
+				flush()
+				continue
+			}
+			c.letters++
+			c.latin++
+			if len(w) < cap(w)-utf8.UTFMax {
+				w = append(w, b)
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
+		i += size
+		if !unicode.IsLetter(r) {
+			if !unicode.IsMark(r) {
+				flush()
+			}
+			continue
+		}
+		c.letter(r)
+		if len(w) < cap(w)-utf8.UTFMax {
+			w = utf8.AppendRune(w, unicode.ToLower(r))
+		}
+	}
+	flush()
+	return c
+}
+
+// word counts the word w (lower case), if not empty.
+func (c *langCounts) word(w []byte) {
+	if len(w) == 0 {
+		return
+	}
+	c.words++
+	if bits, ok := stopWords[string(w)]; ok {
+		for i := range stopWordLangs {
+			if bits&(1<<i) != 0 {
+				c.hits[i]++
+			}
+		}
+	}
+}
+
+// letter counts the letter r and its script.
+func (c *langCounts) letter(r rune) {
+	c.letters++
+	switch {
+	case r < 0x250:
+		c.latin++
+	case r >= 0x400 && r < 0x530:
+		c.cyr++
+		switch r {
+		case 'і', 'ї', 'є', 'ґ', 'І', 'Ї', 'Є', 'Ґ':
+			c.ukr++
+		}
+	case r >= 0x370 && r < 0x400:
+		c.greek++
+	case r >= 0x590 && r < 0x600:
+		c.hebrew++
+	case r >= 0x600 && r < 0x700:
+		c.arabic++
+		switch r {
+		case 'پ', 'چ', 'ژ', 'گ', 'ی':
+			c.persian++
+		}
+	case r >= 0x900 && r < 0x980:
+		c.deva++
+	case r >= 0xE00 && r < 0xE80:
+		c.thai++
+	case r >= 0x3040 && r < 0x3100:
+		c.kana++
+	case r >= 0xAC00 && r < 0xD7B0 || r >= 0x1100 && r < 0x1200:
+		c.hangul++
+	case unicode.Is(unicode.Han, r):
+		c.han++
+	}
 }

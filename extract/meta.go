@@ -598,13 +598,49 @@ func hintsAny(cls, id string, words ...string) bool {
 		if len(s) > 256 {
 			s = s[:256]
 		}
+		if containsAnyASCIIFold(s, words) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsAnyASCIIFold reports whether s contains any of words (lower
+// case, not empty), ignoring ASCII case: containsASCIIFold for each word,
+// in one pass over s that looks closer only where a word's first letter
+// is.
+func containsAnyASCIIFold(s string, words []string) bool {
+	var first uint32 // bit c-'a' for each first letter
+	for _, w := range words {
+		if c := w[0] - 'a'; c < 26 {
+			first |= 1 << c
+		} else if containsASCIIFold(s, w) {
+			return true
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := (s[i] | 0x20) - 'a'
+		if c >= 26 || first&(1<<c) == 0 {
+			continue
+		}
 		for _, w := range words {
-			if containsASCIIFold(s, w) {
+			if w[0]-'a' == c && len(w) <= len(s)-i && equalFoldLower(s[i:i+len(w)], w) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// equalFoldLower reports whether s equals the lower-case w, ignoring
+// ASCII case (the way containsASCIIFold compares).
+func equalFoldLower(s, w string) bool {
+	for j := 0; j < len(w); j++ {
+		if s[j]|0x20 != w[j] {
+			return false
+		}
+	}
+	return true
 }
 
 func (sc *pageScan) metaTag(n *html.Node) {

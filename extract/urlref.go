@@ -21,11 +21,11 @@ import (
 
 // Character classes of plain references.
 const (
-	refPath  = 1 << iota // kept as is in a path
-	refFrag              // kept as is in a fragment
-	refHost              // a host name's letters, digits, '.' and '-'
-	refQuery             // kept as is in a query
-	refEscaped           // what url.URL.EscapedPath leaves as is in a path it escapes
+	refPath    = 1 << iota // kept as is in a path
+	refFrag                // kept as is in a fragment
+	refHost                // a host name's letters, digits, '.' and '-'
+	refQuery               // kept as is in a query
+	refEscaped             // what url.URL.EscapedPath leaves as is in a path it escapes
 )
 
 var refChars = func() (t [256]uint8) {
