@@ -144,7 +144,8 @@ func classify(n *html.Node, cache map[string]uint32) (flags uint32, hidden hidde
 				hidden = hiddenHard
 			}
 		case "role":
-			switch lowerASCII8(a.Val) {
+			var buf [24]byte
+			switch string(lowerShort(&buf, a.Val)) {
 			case "navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alertdialog", "menu", "menubar":
 				flags |= fBoiler
 			case "main", "article":
@@ -385,7 +386,8 @@ func hiddenClass(v string) bool {
 		for i < len(v) && !isHTMLSpace(v[i]) {
 			i++
 		}
-		switch lowerASCII8(v[start:i]) {
+		var buf [24]byte
+		switch string(lowerShort(&buf, v[start:i])) {
 		case "hidden", "sr-only", "visually-hidden", "visuallyhidden", "screen-reader-text", "screenreader-only", "hide", "invisible", "d-none":
 			return true
 		}
@@ -468,20 +470,19 @@ func containsFoldASCII(s, sub string) bool {
 	return false
 }
 
-// lowerASCII8 lowercases short ASCII strings for switch matching; longer
-// or already-lower strings are returned as they are, so it rarely
-// allocates.
-func lowerASCII8(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 'A' && s[i] <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if b[j] >= 'A' && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
-			}
-			return string(b)
-		}
+// lowerShort lowercases the ASCII letters of s into buf, for a switch on
+// a few short keywords: switch string(lowerShort(&buf, s)) neither
+// allocates nor matches a keyword when s is longer than buf (nil).
+func lowerShort(buf *[24]byte, s string) []byte {
+	if len(s) > len(buf) {
+		return nil
 	}
-	return s
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return buf[:len(s)]
 }

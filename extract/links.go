@@ -43,13 +43,13 @@ func collectLinks(root, content *html.Node, base *url.URL) []Link {
 	}
 	out := walkLinks(root, content, base, baseHost, maxLinks, false)
 	if detached && len(contentLinks) > 0 {
-		inContent := make(map[string]bool, len(contentLinks))
+		inContent := make(map[linkKey]bool, len(contentLinks))
 		for _, l := range contentLinks {
-			inContent[l.URL+"\x00"+l.Text] = true
+			inContent[linkKey{l.URL, l.Text}] = true
 		}
-		seen := make(map[string]bool, len(out))
+		seen := make(map[linkKey]bool, len(out))
 		for i := range out {
-			k := out[i].URL + "\x00" + out[i].Text
+			k := linkKey{out[i].URL, out[i].Text}
 			seen[k] = true
 			if inContent[k] {
 				out[i].InContent = true
@@ -57,7 +57,7 @@ func collectLinks(root, content *html.Node, base *url.URL) []Link {
 		}
 		// Links only the content copy has (rewritten by the cleaner).
 		for _, l := range contentLinks {
-			if k := l.URL + "\x00" + l.Text; !seen[k] && len(out) < maxLinks {
+			if k := (linkKey{l.URL, l.Text}); !seen[k] && len(out) < maxLinks {
 				seen[k] = true
 				out = append(out, l)
 			}
@@ -66,11 +66,13 @@ func collectLinks(root, content *html.Node, base *url.URL) []Link {
 	return out
 }
 
+// linkKey identifies a link for deduplication: its URL and text.
+type linkKey struct{ url, text string }
+
 // walkLinks lists the links under root in document order, deduplicated,
 // marking those under content (when content is part of root's tree), or
 // all of them when all is set.
 func walkLinks(root, content *html.Node, base *url.URL, baseHost string, limit int, all bool) []Link {
-	type linkKey struct{ url, text string }
 	var out []Link
 	index := make(map[linkKey]int)
 	cache := make(map[string]resolvedHref)

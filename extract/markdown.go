@@ -488,7 +488,7 @@ func (w *mdWriter) image(n *html.Node) {
 		return
 	}
 	alt := collapseWS(attrOf(n, "alt"))
-	alt = strings.NewReplacer("[", `\[`, "]", `\]`, "\\", `\\`).Replace(alt)
+	alt = mdAltEscaper.Replace(alt)
 	w.emit("![" + alt + "](" + mdURL(u) + ")")
 }
 
@@ -497,8 +497,14 @@ func mdURL(u string) string {
 	if !strings.ContainsAny(u, " ()<>\n") {
 		return u
 	}
-	return strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E", "\n", "").Replace(u)
+	return mdURLEscaper.Replace(u)
 }
+
+// The replacers of image alt texts and link destinations, built once.
+var (
+	mdAltEscaper = strings.NewReplacer("[", `\[`, "]", `\]`, "\\", `\\`)
+	mdURLEscaper = strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E", "\n", "")
+)
 
 // code writes inline code, with a backtick fence longer than any run of
 // backticks inside.

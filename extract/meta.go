@@ -983,9 +983,11 @@ func stripBylinePrefix(s string) string {
 
 // splitAuthors splits a list of names.
 func splitAuthors(s string) []string {
-	s = strings.NewReplacer(" and ", ",", " And ", ",", " & ", ",", " und ", ",", " et ", ",", " y ", ",", " e ", ",", ";", ",", " with ", ",").Replace(s)
-	return strings.Split(s, ",")
+	return strings.Split(authorSeparators.Replace(s), ",")
 }
+
+// authorSeparators turns the words and signs that join names into commas.
+var authorSeparators = strings.NewReplacer(" and ", ",", " And ", ",", " & ", ",", " und ", ",", " et ", ",", " y ", ",", " e ", ",", ";", ",", " with ", ",")
 
 // plausibleName reports whether s can be a person's or organisation's
 // name: a few words, no digits (dates), no @ (handles, e-mail).

@@ -117,7 +117,7 @@ func resolveSimple(base *url.URL, ref string) (r simpleRef, ok bool) {
 		return r, false
 	}
 	scheme, host, path := base.Scheme, base.Host, ""
-	abs := true
+	abs, asIs := true, false // absolute; its path needs no normalising
 	switch {
 	case strings.HasPrefix(rest, "https://"):
 		scheme, rest = "https", rest[len("https://"):]
@@ -132,7 +132,9 @@ func resolveSimple(base *url.URL, ref string) (r simpleRef, ok bool) {
 		if i := strings.IndexByte(rest, '/'); i >= 0 {
 			host, path = rest[:i], rest[i:]
 		}
+		raw := path
 		path = resolvePath(path, "")
+		asIs = path == raw
 	} else {
 		// A path, absolute or relative. "//host" and "///x" are not
 		// paths to net/url; a colon in the first segment makes a scheme
@@ -149,8 +151,23 @@ func resolveSimple(base *url.URL, ref string) (r simpleRef, ok bool) {
 	if !ok {
 		return r, false
 	}
+	r.hostname = hostname
+	r.samePage = frag != "" && scheme == base.Scheme && host == base.Host && path == base.Path && query == base.RawQuery
+	n := len(scheme) + 3 + len(host) + len(path)
+	if hasQuery {
+		n += 1 + len(query)
+	}
+	if frag != "" {
+		n += 1 + len(frag)
+	}
+	if asIs && n == len(ref) {
+		// The same parts in the same order (the path had nothing to
+		// normalise, no empty fragment was dropped): the URL is ref.
+		r.url = ref
+		return r, true
+	}
 	var b strings.Builder
-	b.Grow(len(scheme) + 3 + len(host) + len(path) + 1 + len(query) + 1 + len(frag))
+	b.Grow(n)
 	b.WriteString(scheme)
 	b.WriteString("://")
 	b.WriteString(host)
@@ -163,8 +180,7 @@ func resolveSimple(base *url.URL, ref string) (r simpleRef, ok bool) {
 		b.WriteByte('#')
 		b.WriteString(frag)
 	}
-	r.url, r.hostname = b.String(), hostname
-	r.samePage = frag != "" && scheme == base.Scheme && host == base.Host && path == base.Path && query == base.RawQuery
+	r.url = b.String()
 	return r, true
 }
 
