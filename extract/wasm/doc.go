@@ -56,7 +56,7 @@
 // the page, the tree the native engine's parser builds from it, in the
 // flat binary form of package [github.com/riptide-go/riptide/extract/wasm/htmltree]
 // (specified in ABI.md), and extracts from that tree instead of parsing:
-// with the default module a page takes about 3.9 times the native
+// with the default module a page takes about 3.3 times the native
 // engine's time instead of 9 (one core, the article benchmark). The host
 // sends no tree, and the guest parses the page itself, when the native
 // engine would not build one (not markup, nesting past the parser's limit,
@@ -89,12 +89,14 @@
 // mechanism (close-on-context-done) leaves native code for the Go runtime
 // at every loop back-edge, which makes a Go-built guest about seven times
 // slower. Instead, the host rewrites the module before compiling it: a
-// counter in a new global is decremented at every loop header and at the
-// entry of functions that call others, and when it reaches zero the guest calls the host function
-// riptide_interrupt.check (imported by the rewrite), which stops the guest
-// if its call's ctx is done and otherwise refills the counter. A guest
-// therefore runs at most a few thousand iterations past its deadline, and
-// the check costs a Go-built guest about 10%. Recursion without loops is
+// counter in a new global is decremented at every loop header (for the
+// loop Go compiles each function to, at every jump back instead) and at
+// the entry of functions that call others, and when it reaches zero the
+// guest calls the host function riptide_interrupt.check (imported by the
+// rewrite), which stops the guest if its call's ctx is done and otherwise
+// refills the counter. A guest therefore runs at most a few thousand
+// iterations past its deadline, and the check costs a Go-built guest
+// about 5%. Recursion without loops is
 // caught too, since those entries count. The embedded default module is
 // rewritten when it is generated, so loading it costs nothing more.
 // Modules the rewriter does not handle (SIMD, threads, exception handling)
