@@ -117,57 +117,54 @@ func detectLang(text string) (lang string, strong bool) {
 		text = truncUTF8(text, langSampleBytes)
 	}
 	c := countLang(text)
-	letters, words, hits := c.letters, c.words, c.hits
-	latin, cyr, han, kana, hangul, arabic, hebrew := c.latin, c.cyr, c.han, c.kana, c.hangul, c.arabic, c.hebrew
-	greek, thai, deva, persian, ukr := c.greek, c.thai, c.deva, c.persian, c.ukr
-	if letters < 20 {
+	if c.letters < 20 {
 		return "", false
 	}
 	// Scripts used by essentially one language here.
 	switch {
-	case kana*10 > letters || kana > 0 && han+kana > letters/2 && kana*20 > han:
-		return "ja", letters >= 100
-	case hangul*3 > letters:
-		return "ko", letters >= 100
-	case han*2 > letters:
-		return "zh", letters >= 100
-	case greek*2 > letters:
-		return "el", letters >= 100
-	case hebrew*2 > letters:
-		return "he", letters >= 100
-	case arabic*2 > letters:
-		if persian*50 > arabic {
-			return "fa", letters >= 100
+	case c.kana*10 > c.letters || c.kana > 0 && c.han+c.kana > c.letters/2 && c.kana*20 > c.han:
+		return "ja", c.letters >= 100
+	case c.hangul*3 > c.letters:
+		return "ko", c.letters >= 100
+	case c.han*2 > c.letters:
+		return "zh", c.letters >= 100
+	case c.greek*2 > c.letters:
+		return "el", c.letters >= 100
+	case c.hebrew*2 > c.letters:
+		return "he", c.letters >= 100
+	case c.arabic*2 > c.letters:
+		if c.persian*50 > c.arabic {
+			return "fa", c.letters >= 100
 		}
-		return "ar", letters >= 100
-	case thai*2 > letters:
-		return "th", letters >= 100
-	case deva*2 > letters:
-		return "hi", letters >= 100
-	case cyr*2 > letters:
-		if ukr*100 > cyr {
-			return "uk", letters >= 100
+		return "ar", c.letters >= 100
+	case c.thai*2 > c.letters:
+		return "th", c.letters >= 100
+	case c.deva*2 > c.letters:
+		return "hi", c.letters >= 100
+	case c.cyr*2 > c.letters:
+		if c.ukr*100 > c.cyr {
+			return "uk", c.letters >= 100
 		}
-		return "ru", letters >= 100
-	case latin*2 <= letters:
+		return "ru", c.letters >= 100
+	case c.latin*2 <= c.letters:
 		return "", false
 	}
 	best, second := -1, 0
 	for i := range stopWordLangs {
-		if best < 0 || hits[i] > hits[best] {
+		if best < 0 || c.hits[i] > c.hits[best] {
 			if best >= 0 {
-				second = hits[best]
+				second = c.hits[best]
 			}
 			best = i
-		} else if hits[i] > second {
-			second = hits[i]
+		} else if c.hits[i] > second {
+			second = c.hits[i]
 		}
 	}
 	// Enough evidence, and a clear lead over the runner-up.
-	if best < 0 || hits[best] < 3 || hits[best]*20 < words || hits[best]*10 < second*12 {
+	if best < 0 || c.hits[best] < 3 || c.hits[best]*20 < c.words || c.hits[best]*10 < second*12 {
 		return "", false
 	}
-	return stopWordLangs[best], hits[best] >= 12 && hits[best] >= 2*second && hits[best]*8 >= words
+	return stopWordLangs[best], c.hits[best] >= 12 && c.hits[best] >= 2*second && c.hits[best]*8 >= c.words
 }
 
 // langCounts is what detectLang decides from: letters by script, words,

@@ -123,35 +123,14 @@ func resolveHref(href string, base *url.URL, baseHost string) resolvedHref {
 	if href == "" || href[0] == '#' || unsafeScheme(href) {
 		return resolvedHref{}
 	}
-	if plainBase(base) {
-		if s, ok := resolveSimple(base, href); ok {
-			if s.samePage || len(s.url) > 8192 {
-				return resolvedHref{}
-			}
-			r := resolvedHref{url: s.url, ok: true}
-			if baseHost != "" {
-				r.external = normHost(s.hostname) != baseHost
-			}
-			return r
-		}
-	}
-	u, err := url.Parse(href)
-	if err != nil {
+	u, ok := resolveURL(base, href)
+	// A link to the page itself plus a fragment is an in-page anchor.
+	if !ok || u.samePage || len(u.url) > 8192 {
 		return resolvedHref{}
 	}
-	if baseKnown(base) {
-		u = base.ResolveReference(u)
-		// A link to the page itself plus a fragment is an in-page anchor.
-		if u.Fragment != "" && u.Scheme == base.Scheme && u.Host == base.Host && u.Path == base.Path && u.RawQuery == base.RawQuery {
-			return resolvedHref{}
-		}
-	}
-	r := resolvedHref{url: u.String(), ok: true}
-	if len(r.url) > 8192 {
-		return resolvedHref{}
-	}
-	if baseHost != "" && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
-		r.external = normHost(u.Hostname()) != baseHost
+	r := resolvedHref{url: u.url, ok: true}
+	if baseHost != "" && u.web {
+		r.external = normHost(u.hostname) != baseHost
 	}
 	return r
 }

@@ -97,17 +97,43 @@ func plainBase(base *url.URL) bool {
 	return base.Path == "" || base.Path[0] == '/' && plainChars(base.Path, refEscaped)
 }
 
-// simpleRef is a reference resolved by resolveSimple.
-type simpleRef struct {
+// resolvedRef is a reference resolved against a page's URL.
+type resolvedRef struct {
 	url      string // as url.URL.String writes it
-	hostname string // its host without the port
-	samePage bool   // it is base itself plus a fragment
+	web      bool   // an http(s) URL with a host
+	hostname string // its host without the port, if web
+	samePage bool   // it is the base itself plus a fragment
+}
+
+// resolveURL resolves the (cleaned) reference ref against base as
+// url.Parse, ResolveReference (when base is known) and String do; ok is
+// false when ref does not parse. Plain references against a plain base
+// take resolveSimple's path, without net/url.
+func resolveURL(base *url.URL, ref string) (r resolvedRef, ok bool) {
+	if plainBase(base) {
+		if r, ok := resolveSimple(base, ref); ok {
+			return r, true
+		}
+	}
+	u, err := url.Parse(ref)
+	if err != nil {
+		return r, false
+	}
+	if baseKnown(base) {
+		u = base.ResolveReference(u)
+		r.samePage = u.Fragment != "" && u.Scheme == base.Scheme && u.Host == base.Host && u.Path == base.Path && u.RawQuery == base.RawQuery
+	}
+	r.url = u.String()
+	if r.web = (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""; r.web {
+		r.hostname = u.Hostname()
+	}
+	return r, true
 }
 
 // resolveSimple resolves ref against base, which must be plain
 // (plainBase), if ref is plain. ok is false otherwise: the caller then
 // uses net/url.
-func resolveSimple(base *url.URL, ref string) (r simpleRef, ok bool) {
+func resolveSimple(base *url.URL, ref string) (r resolvedRef, ok bool) {
 	rest, frag, _ := strings.Cut(ref, "#")
 	if !plainChars(frag, refFrag) {
 		return r, false
@@ -151,7 +177,7 @@ func resolveSimple(base *url.URL, ref string) (r simpleRef, ok bool) {
 	if !ok {
 		return r, false
 	}
-	r.hostname = hostname
+	r.web, r.hostname = true, hostname
 	r.samePage = frag != "" && scheme == base.Scheme && host == base.Host && path == base.Path && query == base.RawQuery
 	n := len(scheme) + 3 + len(host) + len(path)
 	if hasQuery {

@@ -84,19 +84,11 @@ func resolveRef(base *url.URL, ref string) string {
 	if len(ref) > 8192 && !strings.HasPrefix(ref, "data:") {
 		return ""
 	}
-	if plainBase(base) {
-		if s, ok := resolveSimple(base, ref); ok {
-			return s.url
-		}
-	}
-	u, err := url.Parse(ref)
-	if err != nil {
+	u, ok := resolveURL(base, ref)
+	if !ok {
 		return ""
 	}
-	if baseKnown(base) {
-		u = base.ResolveReference(u)
-	}
-	return u.String()
+	return u.url
 }
 
 // isSpaceByte reports ASCII whitespace as HTML defines it.

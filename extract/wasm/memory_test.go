@@ -79,7 +79,7 @@ func TestInstanceMemoryLevels(t *testing.T) {
 
 // TestLargeDocumentUnderTightLimit: a page whose extraction allocates
 // more than the guest's soft memory limit (the guest's code allocates
-// about 58 MB for it natively; the limit is 3/4 of 64 MiB) succeeds,
+// about 52 MB for it natively; the limit is 3/4 of 64 MiB, 48 MiB) succeeds,
 // again and again in one instance, since the soft limit collects in the
 // middle of it. (The guest built with the collector's own pacing at 400%
 // ran out of memory here.)

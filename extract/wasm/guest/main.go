@@ -111,6 +111,10 @@ func (g *guest) collect() {
 	g.gcMark = allocated[0].Value.Uint64()
 }
 
+// handle decodes one request buffer (u32 LE header length, header JSON,
+// raw HTML, tree) and returns the JSON response, after collecting the
+// previous documents' garbage if it is time. The returned slice is g's
+// and stays valid until the next call.
 func (g *guest) handle(buf []byte) []byte {
 	g.collect()
 	resp := g.extract(buf)

@@ -96,8 +96,8 @@ func TestBadTreeRequest(t *testing.T) {
 }
 
 // BenchmarkHandle runs the guest's request handling natively on the
-// benchmark pages, as the host sends them (page and tree). Its CPU
-// profile is the guest's default.pgo (see gen_default.go).
+// benchmark pages, as the host sends them (page and tree): the guest's
+// own work, profiled and measured without the WebAssembly runtime.
 func BenchmarkHandle(b *testing.B) {
 	pages, err := extractbench.LoadPages(testenv.BenchDir(b))
 	require.NoError(b, err)

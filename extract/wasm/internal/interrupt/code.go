@@ -143,14 +143,9 @@ func (r *rewriter) body(start, end int) error {
 
 	out := append(r.out, b[start:p]...)
 	// The entry check goes here, if the function calls any (known at its
-	// end) and its first loop, with a check at its head, does not come
-	// first.
-	first := false
-	if at := loopFirst(b, p, end); at >= 0 {
-		_, first = r.dispatch(b, at, end)
-		first = !first
-	}
-	entryAt, calls := len(out), false
+	// end) unless its first loop comes first and gets a check at its
+	// head (first, known once that loop is reached).
+	entryAt, firstAt, first, calls := len(out), loopFirst(b, p, end), false, false
 	copied := p // b[copied:p] is still to be copied
 
 	// Control nesting: depth counts the open blocks, loops and ifs,
@@ -212,9 +207,7 @@ func (r *rewriter) body(start, end int) error {
 					r.forward++
 					break
 				}
-				out = append(out, b[copied:at]...)
-				out = append(out, r.check...)
-				copied = at
+				out, copied = r.checkBefore(out, b, copied, at), at
 				r.backs++
 			}
 		case immI32:
@@ -294,10 +287,9 @@ func (r *rewriter) body(start, end int) error {
 					}
 				}
 				if !d.active || d.at != depth {
-					out = append(out, b[copied:p]...)
-					out = append(out, r.check...)
-					copied = p
+					out, copied = r.checkBefore(out, b, copied, p), p
 					r.loops++
+					first = first || at == firstAt
 				}
 			}
 			depth++
@@ -328,9 +320,7 @@ func (r *rewriter) body(start, end int) error {
 				toLoop = toLoop || d.active && int64(depth)-1-int64(l) == int64(d.at)
 			}
 			if toLoop {
-				out = append(out, b[copied:at]...)
-				out = append(out, r.check...)
-				copied = at
+				out, copied = r.checkBefore(out, b, copied, at), at
 				r.backs++
 			}
 		case immCallIndirect:
@@ -399,6 +389,13 @@ func (r *rewriter) body(start, end int) error {
 	return nil
 }
 
+// checkBefore appends to out the input b[copied:pos] still to be copied,
+// then the check: the check goes before b[pos].
+func (r *rewriter) checkBefore(out, b []byte, copied, pos int) []byte {
+	out = append(out, b[copied:pos]...)
+	return append(out, r.check...)
+}
+
 // loopFirst returns the offset of the function body b[p:end]'s first
 // loop if every run of it reaches that loop before it can call, branch,
 // return or trap, and -1 otherwise. It does when
@@ -406,9 +403,9 @@ func (r *rewriter) body(start, end int) error {
 // between locals, globals and memory, or compute. That loop's check then
 // runs on every entry, and an entry check would count the call twice (Go
 // compiles most functions this way: a frame set-up, a block per resume
-// point, then the loop that dispatches on the resume point), unless it is
-// a dispatch loop, which has no check at its head. It answers -1 for
-// anything it does not follow, which only costs a check.
+// point, then the loop that dispatches on the resume point), when that
+// loop has a check at its head (a dispatch loop has none). It answers -1
+// for anything it does not follow, which only costs a check.
 func loopFirst(b []byte, p, end int) int {
 	var ok bool
 	for p < end {
